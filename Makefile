@@ -1,0 +1,43 @@
+# Prilavok: `make run` starts the appliance with demo data and simulated devices;
+# `make test` runs ruff and every test (browser tests included). Both set themselves up.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.installed
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test bench lint venv chromium clean-var
+
+$(PY):
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq python3-venv python3-pip; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+
+$(STAMP): $(PY) setup.cfg pyproject.toml
+	$(PIP) install -q -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+chromium:
+	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium fonts-dejavu-core; }
+
+run: $(STAMP)
+	@[ -f var/prilavok.db ] || $(VENV)/bin/prilavok init --demo
+	$(VENV)/bin/prilavok run
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+# pytest exits 5 when it collects nothing; that is a failure of the suite here, not a pass.
+test: $(STAMP) chromium lint
+	@$(VENV)/bin/pytest -q -ra $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi; exit $$rc
+
+bench: $(STAMP)
+	@[ -f var/bench/prilavok.db ] || PRILAVOK_DATA_DIR=var/bench $(VENV)/bin/prilavok init --scale bench
+	PRILAVOK_DATA_DIR=var/bench $(PY) -m tests.bench
+
+clean-var:
+	rm -rf var

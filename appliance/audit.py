@@ -1,0 +1,61 @@
+"""The audit log: every change a person makes, who/when/what, old -> new."""
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+
+from appliance.clock import utcnow
+from db.models.audit import AuditEntry
+
+
+def _plain(value):
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    if hasattr(value, "id") and hasattr(value, "_meta"):
+        return value.id
+    return value
+
+
+def record(actor, action: str, obj, changes: dict | None = None, note: str = "") -> AuditEntry:
+    """Write one entry. `obj` is a model instance or an (object_type, object_id) pair."""
+    if isinstance(obj, tuple):
+        object_type, object_id = obj
+    else:
+        object_type, object_id = obj._meta.table_name, obj.id
+    payload = {k: [_plain(old), _plain(new)] for k, (old, new) in (changes or {}).items()}
+    return AuditEntry.create(
+        at=utcnow(),
+        actor=actor if getattr(actor, "id", None) else None,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        changes=json.dumps(payload, ensure_ascii=False) if payload else "",
+        note=note,
+    )
+
+
+def diff(instance, new_values: dict) -> dict:
+    """{field: (old, new)} for the fields whose value would change; assigns the new ones."""
+    changes = {}
+    for name, new in new_values.items():
+        old = getattr(instance, name)
+        if old != new:
+            changes[name] = (old, new)
+            setattr(instance, name, new)
+    return changes
+
+
+def history(object_type: str, object_id, limit: int = 100):
+    return (
+        AuditEntry.select()
+        .where((AuditEntry.object_type == object_type) & (AuditEntry.object_id == str(object_id)))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(limit)
+    )
+
+
+def changes_of(entry: AuditEntry) -> dict:
+    return json.loads(entry.changes) if entry.changes else {}

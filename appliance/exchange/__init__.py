@@ -1,0 +1,5 @@
+"""Accounting exchange with 1C: CommerceML and CSV parsing, imports, the site exchange protocol.
+
+Parsers (``commerceml``, ``csv_import``) are pure: they read a file and yield plain
+dataclasses. ``importer`` writes them to the database, one transaction per file.
+"""

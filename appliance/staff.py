@@ -1,0 +1,74 @@
+"""Staff accounts: hashed passwords, login with a lockout after repeated failures."""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from appliance import audit, settings
+from appliance.clock import utcnow
+from appliance.errors import InputError
+from db import database
+from db.models.staff import ROLES, Staff
+
+DEMO_PASSWORD = "demo"
+
+
+def create_staff(username: str, full_name: str, role: str, password: str, actor=None) -> Staff:
+    username = (username or "").strip().lower()
+    if not username:
+        raise InputError("Укажите логин.", "username")
+    if role not in ROLES:
+        raise InputError("Неизвестная роль.", "role")
+    if role != "display" and len(password or "") < (4 if settings.get().demo else 8):
+        raise InputError("Пароль слишком короткий.", "password")
+    if Staff.get_or_none(Staff.username == username):
+        raise InputError(f"Логин «{username}» уже занят.", "username")
+    with database.atomic():
+        user = Staff.create(username=username, full_name=full_name.strip() or username, role=role,
+                            password_hash=generate_password_hash(password or secrets.token_urlsafe(24)),
+                            created_at=utcnow())
+        audit.record(actor, "create", user, {"username": (None, username), "role": (None, role)})
+    return user
+
+
+def set_password(user: Staff, password: str, actor=None) -> None:
+    with database.atomic():
+        user.password_hash = generate_password_hash(password)
+        user.save()
+        audit.record(actor, "password", user)
+
+
+class LoginRefused(InputError):
+    pass
+
+
+def authenticate(username: str, password: str) -> Staff:
+    """The staff member, or LoginRefused with a message for the login form."""
+    cfg = settings.get()
+    user = Staff.get_or_none(Staff.username == (username or "").strip().lower())
+    now = utcnow()
+    if user is None or not user.active or user.role == "display":
+        raise LoginRefused("Неверный логин или пароль.")
+    if user.locked_until and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise LoginRefused(f"Слишком много неудачных попыток. Попробуйте через {minutes} мин.")
+    if not check_password_hash(user.password_hash, password or ""):
+        user.failed_logins += 1
+        if user.failed_logins >= cfg.getint("web", "login_attempts"):
+            user.locked_until = now + dt.timedelta(minutes=cfg.getint("web", "lockout_minutes"))
+            user.failed_logins = 0
+            audit.record(None, "lockout", user, note="слишком много неудачных попыток входа")
+        user.save()
+        raise LoginRefused("Неверный логин или пароль.")
+    user.failed_logins, user.locked_until = 0, None
+    user.save()
+    audit.record(user, "login", user)
+    return user
+
+
+def uses_demo_password() -> list[str]:
+    """Accounts still on the demo password (refused in production mode)."""
+    return [u.username for u in Staff.select().where(Staff.active)
+            if u.password_hash and check_password_hash(u.password_hash, DEMO_PASSWORD)]

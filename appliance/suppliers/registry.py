@@ -1,0 +1,184 @@
+"""Which suppliers the shop has: INI sections ``[supplier:<code>]`` plus settings-UI rows.
+
+Adding a supplier is configuration, not code::
+
+    [supplier:autoeuro]
+    kind = abcp              ; abcp | pricelist
+    name = АвтоЕвро
+    url = https://id1234.public.api.abcp.ru
+    login = api@id1234
+    password = ...           ; or PRILAVOK_SUPPLIER_AUTOEURO_PASSWORD; never in the repo
+    markup = 35              ; percent added for the retail price
+    lead_days = 1            ; from the supplier's warehouse to our shelf
+    working_days = 1-5
+    concurrency = 4          ; parallel requests
+    rate_limit = 5           ; requests per second
+    ; any other key is a kind-specific option (columns, encoding, delivery_days, order_via...)
+
+A row of ``SupplierAccount`` with the same code overrides the INI section. Adapters are
+cached per process so every caller shares one concurrency limit and rate limit per
+supplier; a changed configuration builds a fresh adapter.
+
+Other modules call ``get(code).place_order(lines)`` / ``.line_status(ref)`` and
+``all_suppliers()``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from .base import SupplierAdapter, SupplierConfig
+from .http import HTTPPolicy
+
+log = logging.getLogger(__name__)
+
+CORE_KEYS = ("kind", "name", "url", "login", "password", "markup", "lead_days", "working_days",
+             "concurrency", "rate_limit", "enabled")
+
+_lock = threading.Lock()
+_adapters: dict[str, tuple[tuple, SupplierAdapter]] = {}
+
+
+def _bool(text, default=True) -> bool:
+    if text is None or text == "":
+        return default
+    return str(text).strip().lower() in ("1", "yes", "true", "on", "да")
+
+
+def parse_options(text: str) -> dict:
+    """'key = value' lines (settings UI) -> dict."""
+    out = {}
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if line and not line.startswith(("#", ";")) and "=" in line:
+            k, _, v = line.partition("=")
+            out[k.strip().lower()] = v.strip()
+    return out
+
+
+def config_from_section(code: str, section: dict, source: str = "ini") -> SupplierConfig:
+    return SupplierConfig(
+        code=code,
+        kind=(section.get("kind") or "abcp").strip().lower(),
+        name=section.get("name") or "",
+        url=section.get("url") or "",
+        login=section.get("login") or "",
+        password=section.get("password") or "",
+        markup=float(section.get("markup") or 0),
+        lead_days=int(section.get("lead_days") or 0),
+        working_days=section.get("working_days") or "1-5",
+        concurrency=max(1, int(section.get("concurrency") or 4)),
+        rate_limit=float(section.get("rate_limit") if section.get("rate_limit") not in (None, "") else 5),
+        enabled=_bool(section.get("enabled")),
+        options={k.lower(): v for k, v in section.items() if k not in CORE_KEYS},
+        source=source,
+    )
+
+
+def _settings():
+    from appliance import settings
+
+    return settings.get()
+
+
+def ini_configs() -> dict[str, SupplierConfig]:
+    sections = _settings().sections_with_prefix("supplier:")
+    return {code: config_from_section(code, sec) for code, sec in sections.items()}
+
+
+def db_configs() -> dict[str, SupplierConfig]:
+    try:
+        from db.models.suppliers import SupplierAccount
+
+        rows = list(SupplierAccount.select())
+    except Exception as e:  # no database yet (CLI before init) or table missing
+        log.debug("supplier accounts not readable: %s", e)
+        return {}
+    out = {}
+    for r in rows:
+        section = {
+            "kind": r.kind, "name": r.name, "url": r.url, "login": r.login, "password": r.password,
+            "markup": r.markup, "lead_days": r.lead_days, "working_days": r.working_days,
+            "concurrency": r.concurrency, "rate_limit": r.rate_limit, "enabled": "yes" if r.enabled else "no",
+            **parse_options(r.options),
+        }
+        out[r.code] = config_from_section(r.code, section, source="db")
+    return out
+
+
+def configs() -> dict[str, SupplierConfig]:
+    merged = ini_configs()
+    merged.update(db_configs())
+    return merged
+
+
+def http_policy() -> HTTPPolicy:
+    s = _settings()
+    d = HTTPPolicy()
+    return HTTPPolicy(
+        connect_timeout=s.getfloat("suppliers", "connect_timeout", fallback=d.connect_timeout),
+        read_timeout=s.getfloat("suppliers", "read_timeout", fallback=d.read_timeout),
+        retries=s.getint("suppliers", "retries", fallback=d.retries),
+        backoff=s.getfloat("suppliers", "backoff", fallback=d.backoff),
+        max_retry_after=s.getfloat("suppliers", "max_retry_after", fallback=d.max_retry_after),
+    )
+
+
+def make_adapter(config: SupplierConfig, policy: HTTPPolicy | None = None) -> SupplierAdapter:
+    if config.kind == "abcp":
+        from .abcp import AbcpAdapter
+
+        return AbcpAdapter(config, policy=policy or http_policy())
+    if config.kind == "pricelist":
+        from .pricelist import PriceListAdapter
+
+        return PriceListAdapter(config, orders_dir=_settings().var_dir / "supplier_orders")
+    raise ValueError(f"unknown supplier kind {config.kind!r} for {config.code}")
+
+
+def _fingerprint(config: SupplierConfig) -> tuple:
+    return (config.kind, config.name, config.url, config.login, config.password, config.markup,
+            config.lead_days, config.working_days, config.concurrency, config.rate_limit,
+            tuple(sorted(config.options.items())))
+
+
+def _adapter_for(config: SupplierConfig) -> SupplierAdapter:
+    from . import link
+
+    link.enable_storage()
+    fp = _fingerprint(config)
+    with _lock:
+        cached = _adapters.get(config.code)
+        if cached and cached[0] == fp:
+            return cached[1]
+        adapter = make_adapter(config)
+        _adapters[config.code] = (fp, adapter)
+        return adapter
+
+
+def get(code: str) -> SupplierAdapter:
+    """The adapter of one supplier (KeyError if there is no such supplier)."""
+    config = configs().get(code)
+    if config is None:
+        raise KeyError(code)
+    return _adapter_for(config)
+
+
+def all_suppliers(include_disabled: bool = False) -> list[SupplierAdapter]:
+    """Every configured supplier's adapter, enabled ones only unless asked."""
+    out = []
+    for code, config in sorted(configs().items()):
+        if not (config.enabled or include_disabled):
+            continue
+        try:
+            out.append(_adapter_for(config))
+        except ValueError as e:
+            log.warning("supplier %s skipped: %s", code, e)
+    return out
+
+
+def reset() -> None:
+    """Forget cached adapters (tests, settings changed in another process)."""
+    with _lock:
+        _adapters.clear()

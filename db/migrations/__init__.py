@@ -1,0 +1,1 @@
+"""Numbered schema migrations (peewee's playhouse.migrations runner: NNNN_name.py with up())."""

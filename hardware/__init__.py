@@ -1,0 +1,1 @@
+"""Device drivers and their simulators; imports nothing of ours."""

@@ -1,0 +1,117 @@
+"""Fixtures: every test gets its own data folder, a migrated empty database and settings.
+
+Areas reuse these: `app`, `client`, `login(client, role)`, `staff`, `demo_db`,
+and in tests/e2e `live_server` and `page`.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+
+# Import-time settings (the huey instance) must never touch the developer's ./var.
+_SESSION_VAR = tempfile.mkdtemp(prefix="prilavok-test-")
+os.environ["PRILAVOK_APP_DATA_DIR"] = _SESSION_VAR
+os.environ["PRILAVOK_CONFIG"] = str(Path(_SESSION_VAR) / "none.ini")
+
+from appliance import settings as settings_mod  # noqa: E402
+from db import database, migrate, open_database  # noqa: E402
+
+
+@pytest.fixture
+def settings(tmp_path):
+    cfg = settings_mod.Settings(None, environ={}, overrides={
+        "app": {"data_dir": str(tmp_path / "var"), "secret_key": "test-secret"},
+        "discovery": {"enabled": "no"},
+    })
+    cfg.var_dir.mkdir(parents=True, exist_ok=True)
+    settings_mod.configure(cfg)
+    yield cfg
+    settings_mod.configure(None)
+
+
+@pytest.fixture
+def db(settings):
+    open_database(settings.db_path)
+    database.connect(reuse_if_open=True)
+    migrate()
+    yield database
+    if not database.is_closed():
+        database.close()
+
+
+@pytest.fixture
+def staff(db):
+    from appliance import staff as staff_mod
+
+    return {role: staff_mod.create_staff(role, name, role, "demo") for role, name in (
+        ("owner", "Громов Виктор Павлович"), ("manager", "Соколова Анна Сергеевна"),
+        ("mechanic", "Захаров Денис Олегович"))}
+
+
+@pytest.fixture
+def app(db, settings):
+    from web import create_app
+
+    app = create_app({"TESTING": True}, settings=settings)
+    yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html) or re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+class Browser:
+    """The Flask test client with the CSRF token a real page would carry."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token = None
+
+    def get(self, url, **kw):
+        response = self.client.get(url, **kw)
+        if response.mimetype == "text/html" and b"csrf" in response.data:
+            try:
+                self.token = csrf_from(response.get_data(as_text=True))
+            except AssertionError:
+                pass
+        return response
+
+    def post(self, url, data=None, htmx=False, **kw):
+        if self.token is None:
+            self.get("/login")
+        headers = kw.pop("headers", {})
+        headers["X-CSRFToken"] = self.token
+        if htmx:
+            headers["HX-Request"] = "true"
+        return self.client.post(url, data=data or {}, headers=headers, **kw)
+
+
+@pytest.fixture
+def login(client, staff):
+    def do(role: str = "manager") -> Browser:
+        browser = Browser(client)
+        browser.get("/login")
+        response = browser.post("/login", {"username": role, "password": "demo"})
+        assert response.status_code == 302, response.get_data(as_text=True)
+        browser.get("/customers")
+        return browser
+    return do
+
+
+@pytest.fixture
+def demo_db(db):
+    from db.demo import build_demo
+
+    build_demo(customers_count=25)
+    return db

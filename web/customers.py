@@ -1,0 +1,251 @@
+"""The customer base at the counter: search as you type, the card, add and edit, duplicates."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from appliance import audit, customers, lookup
+from appliance.customers import PhoneInput, VehicleInput
+from appliance.errors import InputError, NotFound
+from db.models.customers import SOURCES, Customer, Phone, Vehicle
+from db.models.staff import Staff
+from web.auth import OFFICE_ROLES, STAFF_ROLES, role_required
+
+bp = Blueprint("customers", __name__)
+log = logging.getLogger(__name__)
+
+# Blocks of the customer card from other areas: (title, template). A template gets `customer`.
+CARD_SECTIONS: list[tuple[str, str]] = [
+    ("Расходники", "exchange/_customer_consumables.html"),
+    ("Заказы", "orders/_customer_orders.html"),
+    ("Ремонты", "workshop/_customer_work_orders.html"),
+    ("SMS", "sms/_customer_sms.html"),
+]
+
+
+def _int(value: str | None, field: str) -> int | None:
+    value = (value or "").strip().replace(" ", "")
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InputError("Здесь нужно число.", field) from None
+
+
+def _phones_from_form(form) -> list[PhoneInput]:
+    numbers, kinds = form.getlist("phone"), form.getlist("phone_kind")
+    return [PhoneInput(n, kinds[i] if i < len(kinds) else "mobile") for i, n in enumerate(numbers)]
+
+
+def _phone_rows(form) -> list[tuple[str, str]]:
+    """Phone inputs to show on the form: what was typed, or the saved ones, plus an empty row."""
+    if "phones" in form:
+        rows = list(form["phones"])
+    elif hasattr(form, "getlist") and form.getlist("phone"):
+        kinds = form.getlist("phone_kind")
+        rows = [(n, kinds[i] if i < len(kinds) else "mobile") for i, n in enumerate(form.getlist("phone"))]
+    else:
+        rows = [(form.get("phone", ""), "mobile")]
+    if len(rows) < 2 or rows[-1][0]:
+        rows.append(("", "mobile"))
+    return rows
+
+
+def _vehicle_from_form(form, prefix: str = "") -> VehicleInput:
+    return VehicleInput(
+        make=form.get(prefix + "make", ""), model=form.get(prefix + "model", ""),
+        year=_int(form.get(prefix + "year"), "year"), vin=form.get(prefix + "vin", ""),
+        plate=form.get(prefix + "plate", ""), engine=form.get(prefix + "engine", ""),
+        mileage=_int(form.get(prefix + "mileage"), "mileage"),
+    )
+
+
+def _load(customer_id: int) -> Customer:
+    try:
+        customer = customers.get(customer_id)
+    except NotFound:
+        abort(404)
+    if customer.merged_into_id:
+        return customers.survivor(customer)
+    return customer
+
+
+@bp.route("/customers")
+@role_required(*STAFF_ROLES)
+def index():
+    q = request.args.get("q", "")
+    hits = customers.search(q) if q else []
+    recent = [] if q else list(customers.live().order_by(Customer.last_visit_at.desc(nulls="LAST")).limit(15))
+    if request.htmx:
+        return render_template("customers/_results.html", hits=hits, q=q)
+    return render_template("customers/index.html", hits=hits, q=q, recent=recent)
+
+
+@bp.route("/search")
+@role_required(*STAFF_ROLES)
+def search():
+    """The header's search box: a scanned code opens its object; text searches customers."""
+    q = request.args.get("q", "").strip()
+    url = lookup.resolve(q)
+    if url:
+        return redirect(url)
+    hits = customers.search(q)
+    if len(hits) == 1 and request.args.get("go"):
+        return redirect(url_for("customers.card", customer_id=hits[0].customer.id))
+    return render_template("customers/index.html", hits=hits, q=q, recent=[])
+
+
+@bp.route("/customers/new", methods=["GET", "POST"])
+@role_required(*OFFICE_ROLES)
+def new():
+    form = request.form if request.method == "POST" else request.args
+    error = field = existing = None
+    if request.method == "POST":
+        try:
+            vehicle_list = [_vehicle_from_form(form, "car_")] if any(
+                form.get(f"car_{k}", "").strip() for k in ("make", "model", "vin", "plate")) else []
+            customer = customers.create_customer(
+                form.get("name", ""), _phones_from_form(form), current_user._get_current_object(),
+                source=form.get("source", "walk_in"), notes=form.get("notes", ""),
+                kind=form.get("kind", "person"), vehicle_list=vehicle_list)
+        except customers.DuplicatePhone as exc:
+            error, field, existing = exc.message, exc.field, exc.existing
+        except InputError as exc:
+            error, field = exc.message, exc.field
+            log.info("customer form refused: %s (%s)", exc.message, exc.field)
+        else:
+            flash(f"Клиент «{customer.name}» добавлен.")
+            return redirect(url_for("customers.card", customer_id=customer.id))
+    return render_template("customers/form.html", form=form, error=error, field=field, existing=existing,
+                           sources=SOURCES, customer=None, phone_values=_phone_rows(form)), (422 if error else 200)
+
+
+@bp.route("/customers/check-phone")
+@role_required(*OFFICE_ROLES)
+def check_phone():
+    """As the phone is typed on the new-customer form: is it someone we know?"""
+    number = request.args.get("phone", "")
+    try:
+        from appliance import phones
+        existing = customers.find_by_phone(phones.normalize(number))
+    except InputError:
+        existing = None
+    return render_template("customers/_phone_owner.html", existing=existing)
+
+
+@bp.route("/customers/<int:customer_id>")
+@role_required(*STAFF_ROLES)
+def card(customer_id: int):
+    customer = _load(customer_id)
+    if customer.id != customer_id:
+        return redirect(url_for("customers.card", customer_id=customer.id))
+    phone_rows = list(customer.phones.order_by(Phone.is_primary.desc(), Phone.id))
+    vehicle_rows = list(customer.vehicles.where(Vehicle.deleted_at.is_null()).order_by(Vehicle.id))
+    history = [(e, audit.changes_of(e)) for e in audit.history("customer", customer.id, 30)]
+    vehicle_ids = [str(v.id) for v in vehicle_rows]
+    if vehicle_ids:
+        from db.models.audit import AuditEntry
+        history += [(e, audit.changes_of(e)) for e in AuditEntry.select().where(
+            (AuditEntry.object_type == "vehicle") & AuditEntry.object_id.in_(vehicle_ids)).order_by(AuditEntry.at.desc()).limit(30)]
+        history.sort(key=lambda p: p[0].at, reverse=True)
+    return render_template("customers/card.html", customer=customer, phones=phone_rows, vehicles=vehicle_rows,
+                           stats=customers.stats(customer), sales=list(customers.purchases(customer)),
+                           history=history, sections=CARD_SECTIONS, staff_names=_staff_names())
+
+
+def _staff_names() -> dict[int, str]:
+    return {s.id: s.full_name for s in Staff.select(Staff.id, Staff.full_name)}
+
+
+@bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
+@role_required(*OFFICE_ROLES)
+def edit(customer_id: int):
+    customer = _load(customer_id)
+    error = field = None
+    if request.method == "POST":
+        form = request.form
+        try:
+            customers.update_customer(customer, int(form.get("version", 0)), current_user._get_current_object(),
+                                      form.get("name", ""), form.get("source", ""), form.get("notes", ""),
+                                      _phones_from_form(form), kind=form.get("kind") or None)
+        except InputError as exc:
+            error, field = exc.message, exc.field
+            log.info("customer %s edit refused: %s", customer.id, exc.message)
+        else:
+            flash("Изменения сохранены.")
+            return redirect(url_for("customers.card", customer_id=customer.id))
+    else:
+        phone_rows = list(customer.phones.order_by(Phone.is_primary.desc(), Phone.id))
+        form = {"name": customer.name, "source": customer.source, "notes": customer.notes, "kind": customer.kind,
+                "version": customer.version, "phones": [(p.e164, p.kind) for p in phone_rows]}
+    return render_template("customers/form.html", form=form, error=error, field=field, existing=None,
+                           sources=SOURCES, customer=customer, phone_values=_phone_rows(form)), (422 if error else 200)
+
+
+@bp.route("/customers/<int:customer_id>/vehicles/new", methods=["GET", "POST"])
+@role_required(*OFFICE_ROLES, "mechanic")
+def add_vehicle(customer_id: int):
+    customer = _load(customer_id)
+    error = field = None
+    if request.method == "POST":
+        try:
+            customers.add_vehicle(customer, _vehicle_from_form(request.form), current_user._get_current_object())
+        except InputError as exc:
+            error, field = exc.message, exc.field
+        else:
+            if request.htmx:
+                vehicle_rows = list(customer.vehicles.where(Vehicle.deleted_at.is_null()).order_by(Vehicle.id))
+                return render_template("customers/_vehicles.html", customer=customer, vehicles=vehicle_rows)
+            return redirect(url_for("customers.card", customer_id=customer.id))
+    return render_template("customers/_vehicle_form.html", customer=customer, vehicle=None, form=request.form,
+                           error=error, field=field), (422 if error else 200)
+
+
+@bp.route("/customers/<int:customer_id>/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])
+@role_required(*OFFICE_ROLES, "mechanic")
+def edit_vehicle(customer_id: int, vehicle_id: int):
+    customer = _load(customer_id)
+    vehicle = Vehicle.get_or_none((Vehicle.id == vehicle_id) & (Vehicle.customer == customer))
+    if vehicle is None:
+        abort(404)
+    error = field = None
+    form = request.form if request.method == "POST" else {
+        "make": vehicle.make, "model": vehicle.model, "year": vehicle.year or "", "vin": vehicle.vin,
+        "plate": vehicle.plate, "engine": vehicle.engine, "mileage": vehicle.mileage or ""}
+    if request.method == "POST":
+        try:
+            customers.update_vehicle(vehicle, _vehicle_from_form(request.form), current_user._get_current_object())
+        except InputError as exc:
+            error, field = exc.message, exc.field
+        else:
+            if request.htmx:
+                vehicle_rows = list(customer.vehicles.where(Vehicle.deleted_at.is_null()).order_by(Vehicle.id))
+                return render_template("customers/_vehicles.html", customer=customer, vehicles=vehicle_rows)
+            return redirect(url_for("customers.card", customer_id=customer.id))
+    return render_template("customers/_vehicle_form.html", customer=customer, vehicle=vehicle, form=form,
+                           error=error, field=field), (422 if error else 200)
+
+
+@bp.route("/customers/duplicates")
+@role_required(*OFFICE_ROLES)
+def duplicates():
+    return render_template("customers/duplicates.html", pairs=customers.likely_duplicates())
+
+
+@bp.route("/customers/merge", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def merge():
+    try:
+        keep = customers.get(int(request.form["keep"]))
+        drop = customers.get(int(request.form["drop"]))
+        customers.merge(keep, drop, current_user._get_current_object())
+    except (KeyError, ValueError, NotFound):
+        abort(400)
+    except InputError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("customers.duplicates"))
+    flash(f"Карточки объединены: история перенесена в «{keep.name}».")
+    return redirect(url_for("customers.card", customer_id=keep.id))

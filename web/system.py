@@ -1,0 +1,39 @@
+"""The pulse every browser polls, the status bar, the audit log, staff accounts."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from appliance import audit, notifications, status
+from db.models.audit import AuditEntry
+from db.models.staff import Staff
+from web.auth import role_required
+
+bp = Blueprint("system", __name__)
+
+# Extra fragments of the pulse from other areas (e.g. an incoming call popup): template names.
+PULSE_PARTS: list[str] = ["calls/_incoming.html"]
+
+
+@bp.route("/pulse")
+@login_required
+def pulse():
+    """Cheap: a few COUNTs. Returns the badge and the status bar, swapped out-of-band."""
+    return render_template("system/_pulse.html", badge=notifications.badge(current_user),
+                           items=status.collect(), parts=PULSE_PARTS)
+
+
+@bp.route("/audit")
+@role_required("owner")
+def audit_log():
+    query = AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    object_type = request.args.get("type")
+    if object_type:
+        query = query.where(AuditEntry.object_type == object_type)
+    actor = request.args.get("actor")
+    if actor:
+        query = query.where(AuditEntry.actor == int(actor))
+    page = max(1, int(request.args.get("page", 1) or 1))
+    entries = [(e, audit.changes_of(e)) for e in query.paginate(page, 100)]
+    return render_template("system/audit.html", entries=entries, page=page, object_type=object_type,
+                           staff=list(Staff.select().order_by(Staff.full_name)))
