@@ -36,8 +36,8 @@ test: $(STAMP) chromium lint
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi; exit $$rc
 
 bench: $(STAMP)
-	@[ -f var/bench/prilavok.db ] || PRILAVOK_DATA_DIR=var/bench $(VENV)/bin/prilavok init --scale bench
-	PRILAVOK_DATA_DIR=var/bench $(PY) -m tests.bench
+	@[ -f var/bench/prilavok.db ] || PRILAVOK_APP_DATA_DIR=var/bench $(VENV)/bin/prilavok init --scale bench
+	PRILAVOK_APP_DATA_DIR=var/bench $(PY) -m tests.bench
 
 clean-var:
 	rm -rf var

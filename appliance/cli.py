@@ -11,7 +11,12 @@ from pathlib import Path
 from appliance import settings
 
 # Areas add their commands in their own module with register(subparsers). One line each.
-COMMAND_MODULES: list[str] = []
+COMMAND_MODULES: list[str] = [
+    "appliance.cli_printer",
+    "appliance.cli_suppliers",
+    "appliance.cli_devices",
+    "appliance.cli_exchange",
+]
 
 
 def _open_db(migrate: bool = True):

@@ -280,6 +280,43 @@ def _fts_query(text: str) -> str | None:
     return " ".join(f'"{t}"*' for t in tokens[:6])
 
 
+def _phone_matches(digits: str, limit: int, sqlite: bool) -> list[int]:
+    """Any run of 3+ digits: the trigram index finds it without scanning every phone."""
+    if sqlite:
+        cursor = database.execute_sql(
+            "SELECT p.customer_id FROM phone_fts f JOIN phone p ON p.id = f.rowid "
+            "WHERE phone_fts MATCH ? ORDER BY p.customer_id DESC LIMIT ?", (f'digits:"{digits}"', limit))
+        return [r[0] for r in cursor]
+    rows = Phone.select(Phone.customer).where(Phone.digits.contains(digits)).order_by(Phone.customer.desc()).limit(limit)
+    return [r.customer_id for r in rows]
+
+
+def _vehicle_matches(plate: str, limit: int, sqlite: bool) -> list[int]:
+    """A plate or VIN fragment typed without spaces, in either keyboard layout."""
+    latin = plate.translate(str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX"))
+    if sqlite:
+        cursor = database.execute_sql(
+            "SELECT v.customer_id FROM vehicle_fts f JOIN vehicle v ON v.id = f.rowid "
+            "WHERE vehicle_fts MATCH ? AND v.deleted_at IS NULL LIMIT ?",
+            (f'plate:"{plate}" OR vin:"{latin}"', limit))
+        return [r[0] for r in cursor]
+    rows = (Vehicle.select(Vehicle.customer)
+            .where(Vehicle.deleted_at.is_null() & (Vehicle.plate.contains(plate) | Vehicle.vin.contains(latin)))
+            .limit(limit))
+    return [r.customer_id for r in rows]
+
+
+def _text_matches(query: str, limit: int, sqlite: bool) -> list[int]:
+    if sqlite:
+        match = _fts_query(query)
+        if not match:
+            return []
+        cursor = database.execute_sql(
+            "SELECT rowid FROM customer_fts WHERE customer_fts MATCH ? ORDER BY rank LIMIT ?", (match, limit))
+        return [r[0] for r in cursor]
+    return [c.id for c in live().where(Customer.name.contains(query)).limit(limit)]
+
+
 @dataclasses.dataclass
 class SearchHit:
     customer: Customer
@@ -295,29 +332,15 @@ def search(query: str, limit: int = 20) -> list[SearchHit]:
         return []
     ids: list[int] = []
     digits = phones.search_digits(query)
+    sqlite = is_sqlite()
     if digits:
-        rows = (Phone.select(Phone.customer).where(Phone.digits.contains(digits))
-                .order_by(Phone.customer.desc()).limit(limit * 2))
-        ids += [r.customer_id for r in rows]
-    if len(ids) < limit:
-        plate = vehicles.normalize_plate(query)
-        if len(plate) >= 4 and re.search(r"\d", plate) and re.search(r"[A-ZА-Я]", plate) and " " not in query.strip():
-            # A plate or VIN fragment typed without spaces: a substring match on cars.
-            latin = plate.translate(str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX"))
-            rows = (Vehicle.select(Vehicle.customer)
-                    .where(Vehicle.deleted_at.is_null()
-                           & (Vehicle.plate.contains(plate) | Vehicle.vin.contains(latin)))
-                    .limit(limit))
-            ids += [r.customer_id for r in rows]
-    if len(ids) < limit and is_sqlite():
-        match = _fts_query(query)
-        if match and not digits:
-            cursor = database.execute_sql(
-                "SELECT rowid FROM customer_fts WHERE customer_fts MATCH ? ORDER BY rank LIMIT ?",
-                (match, limit))
-            ids += [r[0] for r in cursor]
-    elif not is_sqlite():
-        ids += [c.id for c in live().where(Customer.name.contains(query)).limit(limit)]
+        ids += _phone_matches(digits, limit * 2, sqlite)
+    plate = re.sub(r"[^0-9A-ZА-ЯЁ]", "", vehicles.normalize_plate(query))
+    if len(ids) < limit and " " not in query and len(plate) >= 4 and re.search(r"\d", plate) \
+            and (re.search(r"[A-ZА-Я]", plate) or len(plate) >= 5):
+        ids += _vehicle_matches(plate, limit, sqlite)
+    if len(ids) < limit and not digits:
+        ids += _text_matches(query, limit, sqlite)
     ordered = list(dict.fromkeys(ids))[:limit]
     if not ordered:
         return []

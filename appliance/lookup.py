@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import importlib
 
-RESOLVERS: list[str] = []
+RESOLVERS: list[str] = [
+    "appliance.orders.orders:resolve_code",  # order slip barcode ZK000123
+]
 
 
 def resolve(text: str) -> str | None:

@@ -84,7 +84,7 @@ def own_offers(article: str, brand: str | None) -> list[Offer]:
         out.append(Offer(
             supplier=OWN, supplier_name="наш склад", article=prod.article if prod else a,
             brand=prod.brand if prod else b, name=prod.name if prod else "",
-            price_kop=(prod.price_kop or 0) if prod else 0, retail_kop=prod.price_kop if prod else None,
+            price_kop=0, retail_kop=prod.price_kop if prod else None,
             qty=qty, days_min=0, days_max=0, own_stock=True, is_analog=is_analog,
         ))
     return out
@@ -232,3 +232,49 @@ def learn_analogs(article: str, brand: str, offers: list[Offer]) -> None:
     for o in offers:
         if o.is_analog and o.brand:
             analogs.learn((article, brand), (o.article, o.brand))
+
+
+# -- a price check the counter page polls for ---------------------------------------
+
+@dataclass
+class Progress:
+    article: str
+    brand: str
+    answers: list[Answer]
+    pending: list[str]  # names of suppliers still answering
+    own: list[Offer]
+
+    @property
+    def done(self) -> bool:
+        return not self.pending
+
+
+_running: dict[str, tuple[float, str, str, list[tuple[str, Future]], list[Offer]]] = {}
+_running_lock = threading.Lock()
+_RUNNING_TTL = 600.0
+
+
+def start(article: str, brand: str | None = None) -> str:
+    """Ask every supplier in the background; poll ``progress(token)`` for what has come."""
+    import secrets
+
+    own = own_offers(article, brand)
+    futures = [(a.name, submit(a, article, brand)) for a in suppliers()]
+    token = secrets.token_urlsafe(8)
+    now = time.monotonic()
+    with _running_lock:
+        for k in [k for k, v in _running.items() if v[0] < now - _RUNNING_TTL]:
+            del _running[k]
+        _running[token] = (now, article, brand or "", futures, own)
+    return token
+
+
+def progress(token: str) -> Progress | None:
+    with _running_lock:
+        entry = _running.get(token)
+    if entry is None:
+        return None
+    _, article, brand, futures, own = entry
+    answers = [f.result() for _, f in futures if f.done()]
+    pending = [name for name, f in futures if not f.done()]
+    return Progress(article, brand, answers, pending, own)

@@ -5,9 +5,11 @@ production systemd starts each with its own unit instead.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +22,9 @@ log = logging.getLogger(__name__)
 PROCESSES: list[tuple[str, list[str], bool]] = [
     ("web", ["serve"], False),
     ("worker", ["worker"], False),
+    ("devices", ["devices"], False),  # owns the GSM modem port ([modem] port = sim: the pty simulator)
+    ("printer-sim", ["printer", "sim"], False),  # idles unless [printer] url = sim
+    ("supplier-sim", ["supplier-sim"], True),  # demo suppliers on 127.0.0.1 (see [suppliers] sim_port)
 ]
 
 
@@ -39,7 +44,6 @@ def _refuse_production_problems(cfg) -> None:
 def serve(port: int | None = None, announce: bool = True) -> int:
     from waitress import serve as waitress_serve
 
-    from appliance import discovery
     from db import database, migrate, open_from_settings
     from web import create_app
 
@@ -49,24 +53,67 @@ def serve(port: int | None = None, announce: bool = True) -> int:
     _refuse_production_problems(cfg)
     port = port or cfg.getint("web", "port")
     app = create_app(settings=cfg)
-    announcement = None
-    if announce and cfg.getbool("discovery", "enabled"):
-        try:
-            uid = discovery.box_uuid()
-            announcement = discovery.Announcement(cfg.get("app", "shop_name"), port,
-                                                  cfg.get("discovery", "hostname"), uid).start()
-        except Exception as exc:  # the LAN without multicast must not keep the counter from working
-            log.warning("zeroconf announcement failed, reach the box by IP: %s", exc)
+    box_uuid = _box_uuid()
     database.close()
     host = cfg.get("web", "host")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    threads = cfg.getint("web", "threads")
+    children = _fork_web_children(cfg.getint("web", "processes") or os.cpu_count() or 1,
+                                  lambda: waitress_serve(app, sockets=[sock], threads=threads, ident="prilavok"))
+    announcement = _announce(cfg, port, box_uuid) if announce and cfg.getbool("discovery", "enabled") else None
     print(f"Прилавок: http://{'localhost' if host == '0.0.0.0' else host}:{port}/ "
           f"(в сети: http://{cfg.get('discovery', 'hostname')}.local:{port}/)", flush=True)
     try:
-        waitress_serve(app, host=host, port=port, threads=cfg.getint("web", "threads"), ident="prilavok")
+        waitress_serve(app, sockets=[sock], threads=threads, ident="prilavok")
     finally:
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
         if announcement:
             announcement.close()
     return 0
+
+
+def _box_uuid() -> str:
+    from appliance import discovery
+
+    return discovery.box_uuid()
+
+
+def _announce(cfg, port: int, box_uuid: str):
+    from appliance import discovery
+
+    try:
+        return discovery.Announcement(cfg.get("app", "shop_name"), port, cfg.get("discovery", "hostname"),
+                                      box_uuid).start()
+    except Exception as exc:  # a LAN without multicast must not keep the counter from working
+        log.warning("zeroconf announcement failed, reach the box by IP: %s", exc)
+        return None
+
+
+def _fork_web_children(processes: int, serve_forever) -> list[int]:
+    """Python runs one request at a time per process: one waitress per core on one listening socket.
+
+    Forked before any database connection or zeroconf thread exists; a child dies with its parent.
+    """
+    children = []
+    for _ in range(max(0, processes - 1)):
+        pid = os.fork()
+        if pid == 0:
+            import ctypes
+
+            with contextlib.suppress(OSError, AttributeError):
+                ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+            signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops us
+            try:
+                serve_forever()
+            finally:
+                os._exit(0)
+        children.append(pid)
+    return children
 
 
 def worker() -> int:

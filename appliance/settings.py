@@ -29,6 +29,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "host": "0.0.0.0",
         "port": "8080",
         "threads": "8",
+        "processes": "0",  # waitress processes sharing the port; 0 = one per CPU core
         "login_attempts": "5",  # failed logins before a lockout
         "lockout_minutes": "10",
         "pulse_seconds": "15",  # how often browsers poll the badge/pulse endpoint
@@ -48,10 +49,114 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "keep_daily": "7",
         "keep_weekly": "4",
     },
+    "exchange": {
+        # 1C site exchange (/1c_exchange): the login/password entered in 1C's exchange settings.
+        "login": "1c",
+        "password": "",  # empty: the HTTP exchange refuses everyone
+        "file_limit": "104857600",  # bytes per upload request 1C may send (it splits bigger files)
+        "zip": "yes",  # accept zip archives from 1C
+        "import_step_seconds": "20",  # answer "progress" to 1C after this long, keep importing
+        "drop_dir": "",  # empty: <data_dir>/exchange/in (with done/ and failed/ beside)
+        "csv_mapping": "",  # empty: <data_dir>/exchange/csv-mapping.ini if it exists
+        "default_warehouse": "Основной склад",
+        "price_type": "Розничная",  # the 1C price type that is the retail price
+        "stock_after": "17:00",  # shop time: stock must be newer than this every day...
+        "reminder_at": "17:30",  # ...or a reminder is raised at this time
+    },
+    "workshop": {
+        "bays": "4",  # number of service bays (посты)
+        "bay_names": "",  # comma-separated; empty: "Пост 1", "Пост 2", ...
+        "opens": "09:00",  # shop time; the schedule grid and planned work stay inside these hours
+        "closes": "20:00",
+        "slot_minutes": "30",  # grid row: 15 or 30
+        "mechanics_may_change_status": "yes",  # started / waiting for parts / ready from the wall tablet
+        "no_show_after_minutes": "60",  # a planned car that has not arrived by then is marked no-show
+        "board_refresh_seconds": "5",
+        "default_duration_minutes": "60",
+        # workshop: a handed-over work order becomes a "repair" Sale; accounting: 1C brings the receipt
+        "repair_sale": "workshop",
+    },
+    "orders": {
+        "working_days": "1-6",  # ISO weekdays the shop is open (1=Mon): promised dates land on these
+        "default_supplier_days": "3",  # delivery time when a line names no supplier days
+        "forgot_to_order_minutes": "60",  # a line still "new" this long after creation: notify
+        "late_warning_days": "1",  # promised date this close and the line not shipped: notify
+        "reminder_after_days": "3",  # arrived, not picked up: reminder SMS + notification
+        "decide_after_days": "14",  # arrived, not picked up: decide (return / sell from stock)
+        "tracking_minutes": "30",  # how often the tracking job runs
+        "shelf_places": "60",  # numbered places on the orders shelf, given out on arrival
+    },
+    "suppliers": {
+        # Suppliers themselves are [supplier:<code>] sections (see appliance/suppliers/registry.py).
+        "connect_timeout": "3.05",  # seconds to open a connection to a supplier API
+        "read_timeout": "10",  # seconds to wait for its answer
+        "retries": "2",  # extra attempts after a network error / 5xx, with backoff
+        "backoff": "0.5",  # seconds before the first retry, doubled each time
+        "max_retry_after": "30",  # a longer 429 Retry-After counts as "link down"
+        "link_probe_seconds": "60",  # a supplier marked down is tried again this often
+        "price_cache_seconds": "300",  # price check answers reused for this long
+        "stock_watch_time": "03:00",  # nightly stock watch, shop time
+        "catch_up_minutes": "10",  # how often lines waiting for the link are re-tried
+        "review_days": "7",  # days until the next chance to order (the nightly list is read weekly at worst)
+        "history_days": "56",  # sales history window for the average daily sales
+        "service_z": "1.65",  # safety factor: 1.65 = in stock on ~95 % of days
+        "default_lead_days": "3",  # lead time assumed before a supplier is chosen
+        "max_delivery_days": "10",  # slower offers are taken only when nobody is faster
+        "high_price_factor": "1.5",  # best price above this x the 90-day median: "wait"
+        "high_price_window_days": "90",
+        "high_price_min_days": "3",  # days of price history needed before flagging
+        "on_order_days": "30",  # open supplier order lines younger than this count as on order
+        "sim_port": "8765",  # demo: the supplier simulator (`prilavok supplier-sim`)
+    },
     "discovery": {
         "enabled": "yes",
         "hostname": "prilavok",
         "service_name": "",  # empty: "Prilavok — <shop_name>"
+    },
+    "modem": {
+        # sim (the pty simulator) | /dev/ttyUSB2 | /dev/serial/by-id/usb-HUAWEI_...-if00-port0
+        "port": "sim",
+        "baudrate": "115200",
+        "command_timeout_seconds": "5",
+        "prompt_timeout_seconds": "10",  # wait for "> " after AT+CMGS
+        "send_timeout_seconds": "60",  # wait for +CMGS after the PDU; silence => "uncertain"
+        "reset_timeout_seconds": "10",  # ATZ
+        "ping_interval_seconds": "30",  # idle modem is asked "AT" this often
+        "ping_timeout_seconds": "3",
+        "ping_failures": "2",  # unanswered pings before the port is reopened
+        "reopen_interval_seconds": "10",
+        "send_interval_seconds": "6",  # rate limit: at least this long between two SMS
+        "retry_base_seconds": "60",  # backoff after a transient error: base * 2^(attempt-1)
+        "retry_max_seconds": "3600",
+        "max_attempts": "6",
+        "device_pause_seconds": "300",  # SIM/network/balance trouble: wait this long, don't burn attempts
+        "status_report": "yes",  # ask the network for delivery reports
+        "validity_hours": "72",
+        "tick_seconds": "1",
+        "status_interval_seconds": "60",  # refresh signal/operator on the devices page
+        "storage_sweep_seconds": "300",  # re-read the SIM for messages a missed +CMTI left there
+        "ring_gap_seconds": "8",  # no RING for this long: the call is over
+        "sim_profile": "simcom",  # simulator habits: simcom | huawei | wavecom
+        "sim_send_error_rate": "0",  # simulator: share of sends answered +CMS ERROR: 500
+    },
+    "printer": {
+        # sim | tcp://host:9100 | serial:///dev/ttyUSB0?baud=9600 | file:///dev/usb/lp0 | dir:///path
+        "url": "sim",
+        "language": "tspl",  # zpl | tspl | escpos
+        "width_mm": "58",  # for escpos: the printable width (48 on 58 mm rolls, 72 on 80 mm)
+        "height_mm": "40",
+        "dpi": "203",
+        "gap_mm": "2",
+        "zpl_font": "E:TT0003M_.FNT",  # empty: ZPL text as graphics (clones without Cyrillic fonts)
+        "connect_timeout_seconds": "3",
+        "write_timeout_seconds": "10",
+        "status_timeout_seconds": "1",
+        "retry_min_seconds": "5",
+        "retry_max_seconds": "300",
+        "max_attempts": "30",
+        "probe_interval_seconds": "60",  # how often an idle printer is asked whether it is ready
+        "sim_port": "9101",
+        "sim_dir": "",  # empty: <data_dir>/printer-sim
     },
 }
 

@@ -26,6 +26,9 @@ class StatusItem:
 PROBES: list[str] = [
     "appliance.status:worker_probe",
     "appliance.status:backup_probe",
+    "appliance.sms_outbox:modem_probe",
+    "appliance.printing:status_probe",
+    "appliance.suppliers.link:status_probe",
 ]
 
 

@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from concurrent.futures import as_completed
 from dataclasses import dataclass
 
+import peewee
+
 from appliance import analogs, audit, price_check, settings
 from appliance.catalog import article_key, brand_key
 from appliance.clock import utcnow
@@ -107,7 +109,7 @@ class RunSummary:
     def text_ru(self) -> str:
         return (f"позиций {self.positions}: хватает {self.enough}, в заказе {self.on_order}, "
                 f"купить {self.to_buy}, цена высокая {self.high_price}, нет предложений {self.no_offer}, "
-                f"ждут связи {self.waiting_link}; {self.seconds:.0f} с")
+                f"ждут связи {self.waiting_link}" + (f"; {self.seconds:.0f} с" if self.seconds >= 1 else ""))
 
 
 # -- inputs: stock, sales, what is on order -----------------------------------------
@@ -123,7 +125,7 @@ def daily_sales(since: dt.datetime, until: dt.datetime) -> dict[tuple[str, str],
     out: dict[tuple[str, str], dict[dt.date, float]] = defaultdict(lambda: defaultdict(float))
     q = (SaleLine.select(SaleLine.article, SaleLine.brand, SaleLine.qty, Sale.date,
                          Product.article_key, Product.brand_key)
-         .join(Sale).switch(SaleLine).join(Product, join_type="LEFT OUTER")
+         .join(Sale).switch(SaleLine).join(Product, peewee.JOIN.LEFT_OUTER)
          .where((Sale.date >= since) & (Sale.date < until)).tuples())
     for article, brand, qty, date, pkey, pbrand in q:
         key = (pkey, pbrand) if pkey else (article_key(article), brand_key(brand))
@@ -374,7 +376,7 @@ def _settle(pos: _Position, answers: list[price_check.Answer], now: dt.datetime,
             reasoning += f"; {note}"
         if high:
             reasoning += (f"; лучшая цена {offer.price_kop / 100:.0f} ₽ выше обычной "
-                          f"({median / 100:.0f} ₽) более чем в {p.high_price_factor:g} раза — подождать")
+                          f"({median / 100:.0f} ₽) более чем в {p.high_price_factor:g} раза — подождать").replace(".", ",")
         line.reasoning = reasoning
         line.save()
 
@@ -410,7 +412,8 @@ def reorder_lines(state: str = "", supplier: str = "", search: str = "", show_al
     if search:
         akey = article_key(search)
         q = q.where(MandatoryItem.article_key.contains(akey) | MandatoryItem.name.contains(search))
-    return list(q)
+    order = {s: i for i, s in enumerate(("buy", "high_price", "waiting_link", "no_offer", "on_order", "enough"))}
+    return sorted(q, key=lambda ln: (order.get(ln.state, 9), ln.supplier, ln.item.article))
 
 
 def set_ticked(line_id: int, ticked: bool, actor=None) -> ReorderLine:

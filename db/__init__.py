@@ -9,6 +9,7 @@ from pathlib import Path
 
 import peewee
 from playhouse.db_url import connect
+from playhouse.pool import PooledSqliteDatabase
 
 database = peewee.DatabaseProxy()
 
@@ -33,7 +34,9 @@ def open_database(path_or_url: str | Path, busy_timeout_ms: int = 5000) -> peewe
         db = connect(text)
     else:
         Path(text).parent.mkdir(parents=True, exist_ok=True)
-        db = peewee.SqliteDatabase(text, pragmas=sqlite_pragmas(busy_timeout_ms), check_same_thread=False)
+        # Pooled: a request borrows an open connection instead of opening one and re-running pragmas.
+        db = PooledSqliteDatabase(text, pragmas=sqlite_pragmas(busy_timeout_ms), check_same_thread=False,
+                                  max_connections=32, stale_timeout=600)
     database.initialize(db)
     return db
 

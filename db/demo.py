@@ -18,7 +18,11 @@ from db.models.customers import Customer, Vehicle
 from db.models.sales import Sale, SaleLine
 from db.models.staff import Staff
 
-DEMO_STEPS: list[str] = []
+DEMO_STEPS: list[str] = [
+    "db.demo_suppliers:build",
+    "db.demo_sms:build",
+    "db.demo_printing:build",
+]
 
 SEED = 20261122
 

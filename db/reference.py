@@ -79,7 +79,15 @@ def build_bench(scale: dict | None = None, progress=print) -> dict:
         progress(f"товары: {len(products)}")
 
     # Sales in chunks: one transaction per 50,000 receipts keeps the WAL small.
-    lines_left, sales_left = scale["lines"], scale["sales"]
+    per_sale = [rng.choice((1, 2, 3, 4, 5, 6, 5, 4)) for _ in range(scale["sales"])]
+    diff = scale["lines"] - sum(per_sale)
+    while diff:
+        i = rng.randrange(len(per_sale))
+        step = 1 if diff > 0 else -1
+        if per_sale[i] + step >= 1:
+            per_sale[i] += step
+            diff -= step
+    sales_left = scale["sales"]
     sale_id, total_lines = 0, 0
     span = int((now - start).total_seconds())
     last_visit: dict[int, str] = {}
@@ -87,9 +95,8 @@ def build_bench(scale: dict | None = None, progress=print) -> dict:
         chunk = min(50_000, sales_left)
         sale_rows, line_rows = [], []
         for _ in range(chunk):
+            per = per_sale[sale_id]
             sale_id += 1
-            # lines per sale average 3.75 so that 400k sales carry 1.5M lines
-            per = max(1, min(lines_left - (sales_left - 1), rng.choice((1, 2, 3, 4, 5, 6, 5, 4))))
             date = (start + dt.timedelta(seconds=rng.randrange(span))).strftime(iso)
             cid = rng.randint(1, scale["customers"]) if rng.random() < 0.8 else None
             total = 0
@@ -102,7 +109,6 @@ def build_bench(scale: dict | None = None, progress=print) -> dict:
                               "repair" if rng.random() < 0.15 else "parts", total, "bench", date))
             if cid and date > last_visit.get(cid, ""):
                 last_visit[cid] = date
-            lines_left -= per
             sales_left -= 1
         with database.atomic():
             con.executemany("INSERT INTO sale (id, number, date, customer_id, manager_id, kind, total_kop, source, created_at)"

@@ -128,6 +128,11 @@ def decode_runs(runs: list[int]) -> str:
         pos += 6
     if not values or values[-1] != STOP:
         raise Code128Error("нет стоп-символа")
+    return text_of(values)
+
+
+def text_of(values: list[int]) -> str:
+    """The text a symbol carries, from its values (start .. check, stop); checks the check digit."""
     data, check = values[:-2], values[-2]
     expected = (data[0] + sum(i * v for i, v in enumerate(data[1:], start=1))) % 103
     if check != expected:
@@ -145,6 +150,8 @@ def decode_runs(runs: list[int]) -> str:
             subset = "B"
         elif v == CODE_A and subset != "A":
             subset = "A"
+        elif v >= 96:
+            continue  # FNC1-4 / SHIFT: not used on our labels
         elif subset == "B":
             out.append(chr(v + 32))
         elif subset == "A":

@@ -307,8 +307,11 @@ class FileTransport(Transport):
 
     def __init__(self, url: PrinterUrl, timeouts: Timeouts):
         self.url = url
+        flags = os.O_WRONLY | os.O_APPEND
+        if not url.path.startswith("/dev/"):
+            flags |= os.O_CREAT  # a plain file stands in for a printer (tests, debugging)
         try:
-            self.fd = os.open(url.path, os.O_WRONLY | os.O_APPEND | (os.O_CREAT if not url.path.startswith("/dev/") else 0))
+            self.fd = os.open(url.path, flags)
         except FileNotFoundError as exc:
             raise PrinterNotConnected(f"нет устройства {url.path} — принтер выключен или кабель не вставлен") from exc
         except PermissionError as exc:
@@ -389,6 +392,21 @@ def query_status(transport: Transport, language: str, timeout_s: float) -> bool:
     reply = transport.read_reply(language, timeout_s)
     check_status_reply(language, reply)
     return bool(reply)
+
+
+def probe(url: str | PrinterUrl, language: str, timeouts: Timeouts | None = None,
+          sim_port: int = SIM_PORT) -> bool:
+    """Check a printer without printing: it is reachable and, where it answers, ready.
+
+    Returns whether it answered a status query; raises PrinterError when it cannot print.
+    A dir:// target is always ready; nothing is written to any printer.
+    """
+    timeouts = timeouts or Timeouts()
+    u = url if isinstance(url, PrinterUrl) else parse_url(url, sim_port)
+    if u.scheme == "dir":
+        return False
+    with open_transport(u, timeouts, language) as transport:
+        return query_status(transport, language, timeouts.status_s)
 
 
 def send_job(url: str | PrinterUrl, language: str, payload: bytes, timeouts: Timeouts | None = None,

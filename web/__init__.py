@@ -21,6 +21,13 @@ BLUEPRINTS = [
     "web.customers",
     "web.notifications",
     "web.system",
+    "web.printer",
+    "web.devices",
+    "web.sms",
+    "web.stock",
+    "web.exchange",
+    "web.orders",
+    "web.workshop",
 ]
 
 

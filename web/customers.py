@@ -200,8 +200,7 @@ def add_vehicle(customer_id: int):
                 vehicle_rows = list(customer.vehicles.where(Vehicle.deleted_at.is_null()).order_by(Vehicle.id))
                 return render_template("customers/_vehicles.html", customer=customer, vehicles=vehicle_rows)
             return redirect(url_for("customers.card", customer_id=customer.id))
-    return render_template("customers/_vehicle_form.html", customer=customer, vehicle=None, form=request.form,
-                           error=error, field=field), (422 if error else 200)
+    return _vehicle_form(customer, None, request.form, error, field)
 
 
 @bp.route("/customers/<int:customer_id>/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])
@@ -225,8 +224,15 @@ def edit_vehicle(customer_id: int, vehicle_id: int):
                 vehicle_rows = list(customer.vehicles.where(Vehicle.deleted_at.is_null()).order_by(Vehicle.id))
                 return render_template("customers/_vehicles.html", customer=customer, vehicles=vehicle_rows)
             return redirect(url_for("customers.card", customer_id=customer.id))
-    return render_template("customers/_vehicle_form.html", customer=customer, vehicle=vehicle, form=form,
-                           error=error, field=field), (422 if error else 200)
+    return _vehicle_form(customer, vehicle, form, error, field)
+
+
+def _vehicle_form(customer, vehicle, form, error, field):
+    """The inline car form; a refused save is shown again in place of the form, not of the list."""
+    html = render_template("customers/_vehicle_form.html", customer=customer, vehicle=vehicle, form=form,
+                           error=error, field=field)
+    headers = {"HX-Retarget": "#vehicle-form", "HX-Reswap": "innerHTML"} if error else {}
+    return html, (422 if error else 200), headers
 
 
 @bp.route("/customers/duplicates")

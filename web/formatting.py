@@ -12,11 +12,15 @@ from appliance import phones
 from appliance.clock import to_local
 
 
-def _locale() -> str:
+_RU = Locale.parse("ru")
+
+
+def _locale() -> Locale:
+    """The request's Babel locale (Flask-Babel caches it per request); Russian outside a request."""
     try:
-        return str(get_locale() or "ru")
+        return get_locale() or _RU
     except (RuntimeError, AttributeError):
-        return "ru"
+        return _RU
 
 
 def money(kop: int | None, empty: str = "—") -> str:
@@ -55,7 +59,7 @@ def time(value) -> str:
 
 def plural(n: int, one: str, few: str, many: str) -> str:
     """'1 заказ', '3 заказа', '5 заказов' by the locale's CLDR plural rule."""
-    form = Locale.parse(_locale()).plural_form(abs(int(n)))
+    form = _locale().plural_form(abs(int(n)))
     word = {"one": one, "few": few}.get(form, many)
     return f"{n}\u00a0{word}"
 

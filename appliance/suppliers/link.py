@@ -48,7 +48,7 @@ class LinkTracker:
         self._monotonic = monotonic
         self._lock = threading.Lock()
         self._states: dict[str, LinkState] = {}
-        self._next_probe: dict[str, float] = {}
+        self._last_try: dict[str, float] = {}
         self.persist: Callable[[LinkState], None] | None = None
 
     def state(self, code: str) -> LinkState:
@@ -71,8 +71,8 @@ class LinkTracker:
             if st is None or st.up:
                 return True
             now = self._monotonic()
-            if now >= self._next_probe.get(code, 0.0):
-                self._next_probe[code] = now + self.probe_interval
+            if now >= self._last_try.get(code, 0.0) + self.probe_interval:
+                self._last_try[code] = now
                 return True
             return False
 
@@ -81,7 +81,7 @@ class LinkTracker:
             old = self._states.get(code)
             new = LinkState(code, True, None, utcnow(), "")
             self._states[code] = new
-            self._next_probe.pop(code, None)
+            self._last_try.pop(code, None)
             changed = old is None or not old.up
         if changed and old is not None:
             log.info("supplier %s: link restored (down since %s)", code, old.down_since)
@@ -96,7 +96,7 @@ class LinkTracker:
             else:
                 new = replace(old, last_error=error)
             self._states[code] = new
-            self._next_probe[code] = self._monotonic() + self.probe_interval
+            self._last_try[code] = self._monotonic()  # last try; the next probe is an interval later
             changed = old.up
         if changed:
             log.warning("supplier %s: link down: %s", code, error)
@@ -105,7 +105,7 @@ class LinkTracker:
     def reset(self) -> None:
         with self._lock:
             self._states.clear()
-            self._next_probe.clear()
+            self._last_try.clear()
 
     def _persist(self, state: LinkState) -> None:
         if self.persist is None:
@@ -136,6 +136,18 @@ def enable_storage() -> None:
     """Write transitions to ``SupplierLink`` so the UI in another process sees them."""
     if tracker.persist is None:
         tracker.persist = _store
+        try:
+            from appliance import settings
+
+            tracker.probe_interval = settings.get().getfloat("suppliers", "link_probe_seconds", fallback=60.0)
+        except Exception:
+            pass
+        try:
+            for state in stored_states().values():
+                if not state.up and state.code not in tracker._states:
+                    tracker.load(state)  # "нет связи с 02:13" survives a restart
+        except Exception as e:
+            log.debug("link states not loaded: %s", e)
 
 
 def stored_states() -> dict[str, LinkState]:
@@ -144,3 +156,21 @@ def stored_states() -> dict[str, LinkState]:
 
     return {r.code: LinkState(r.code, r.up, r.down_since, r.last_ok, r.last_error)
             for r in SupplierLink.select()}
+
+
+def status_probe():
+    """Status bar item: suppliers that cannot be reached, or None when all are fine."""
+    from appliance.clock import to_local
+    from appliance.status import StatusItem
+
+    try:
+        down = [s for s in stored_states().values() if not s.up]
+    except Exception:
+        return None
+    if not down:
+        return None
+    first = min(down, key=lambda s: s.down_since or utcnow())
+    text = label_ru(first, to_local)
+    if len(down) > 1:
+        text += f" (поставщиков без связи: {len(down)})"
+    return StatusItem("Поставщики", text, "warn", "/stock/suppliers")

@@ -86,16 +86,19 @@ def compute_need(
     qty = round_to_pack(raw, pack, moq) if raw else 0
 
     parts = []
-    if stats.days:
+    if stats.total > 0:
         weekly = stats.avg_daily * 7
         parts.append(f"продано {_num(stats.total)} шт. за {stats.days} дн. ({_num(weekly)} в неделю)")
     else:
-        parts.append("продаж нет")
+        parts.append(f"продаж за {stats.days} дн. не было" if stats.days else "истории продаж нет")
     parts.append(f"поставка {lead_days} дн. + до следующей проверки {review_days} дн.")
-    need_txt = f"нужно {_num(demand)}"
-    if safety >= 0.05:
-        need_txt += f" + страховой запас {_num(safety)}"
-    need_txt += f" → держать {order_up_to}"
+    need_txt = ""
+    if demand >= 0.05:
+        need_txt = f"нужно {_num(demand)}"
+        if safety >= 0.05:
+            need_txt += f" + страховой запас {_num(safety)}"
+        need_txt += " → "
+    need_txt += f"держать {order_up_to}"
     if order_up_to in (min_qty, target_qty) and order_up_to > math.ceil(demand + safety - 1e-9):
         need_txt += " (минимум по списку)" if order_up_to == min_qty else " (целевой остаток)"
     parts.append(need_txt)

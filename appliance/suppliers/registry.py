@@ -83,8 +83,24 @@ def _settings():
 
 
 def ini_configs() -> dict[str, SupplierConfig]:
-    sections = _settings().sections_with_prefix("supplier:")
+    s = _settings()
+    sections = s.sections_with_prefix("supplier:")
+    if not sections and s.demo and s.getbool("suppliers", "demo_sim", fallback=True):
+        sections = demo_sections(s.getint("suppliers", "sim_port", fallback=8765))
     return {code: config_from_section(code, sec) for code, sec in sections.items()}
+
+
+def demo_sections(port: int) -> dict[str, dict]:
+    """Demo mode with no supplier configured: the two suppliers of ``prilavok supplier-sim``."""
+    base = f"http://127.0.0.1:{port}"
+    common = {"kind": "abcp", "login": "demo", "password": "demo", "working_days": "1-5",
+              "concurrency": "4", "rate_limit": "10"}
+    return {
+        "sim1": {**common, "name": "Симулятор: АвтоОпт (дешевле, дольше)", "url": f"{base}/sim1",
+                 "markup": "35", "lead_days": "1"},
+        "sim2": {**common, "name": "Симулятор: ЗапчастьЭкспресс (быстрее)", "url": f"{base}/sim2",
+                 "markup": "30", "lead_days": "0"},
+    }
 
 
 def db_configs() -> dict[str, SupplierConfig]:

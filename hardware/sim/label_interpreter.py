@@ -93,7 +93,7 @@ def _unhex_fh(data: str, indicator: str = "_") -> str:
     ind = indicator.encode()
     i = 0
     while i < len(raw):
-        if raw[i:i + 1] == ind and i + 2 < len(raw) + 1:
+        if raw[i:i + 1] == ind and i + 3 <= len(raw):
             try:
                 out.append(int(raw[i + 1:i + 3], 16))
                 i += 3
@@ -168,7 +168,7 @@ def interpret_zpl(data: bytes) -> Rendered:
     copies = 1
     home = (0, 0)
     fo = (0, 0)
-    font_h, font_w = 30, 30
+    font_h = 30
     fb = None
     fh = None
     field_kind, field_params = "text", ""
@@ -187,9 +187,7 @@ def interpret_zpl(data: bytes) -> Rendered:
                 p = ["N"] + p[1:]
             else:
                 p = p if cmd == "A@" else [params[1:2] or "N"] + params[2:].lstrip(",").split(",")
-            hw = _ints(",".join(p[1:3]), [font_h, 0])
-            font_h = hw[0] or font_h
-            font_w = hw[1] or font_h
+            font_h = _ints(",".join(p[1:3]), [font_h])[0] or font_h
         elif cmd == "FB":
             w, _lines, _sp, just = (params.split(",") + ["", "", "", "L"])[:4]
             fb = (int(w or 0), (just or "L").upper())
@@ -221,7 +219,10 @@ def interpret_zpl(data: bytes) -> Rendered:
                 mode = (p[5] or "N").strip().upper()
                 values = code128.encode(value) if mode == "A" else _zpl_code128_values(value)
                 draw_code128_values(img, fo[0], fo[1], values, by_module, h)
-                out.barcodes.append(code128.decode_runs(_runs_of(values)))
+                try:
+                    out.barcodes.append(code128.text_of(values))
+                except code128.Code128Error as exc:
+                    log.info("ZPL barcode %r does not decode: %s", value, exc)
             elif field_kind == "BQ":
                 p = (field_params.split(",") + ["", "", ""])[:3]
                 mag = int(p[2]) if p[2].strip().isdigit() else 2
@@ -239,10 +240,6 @@ def interpret_zpl(data: bytes) -> Rendered:
     out.image = to_1bit(img)
     out.labels = max(1, len(labels)) * max(1, copies)
     return out
-
-
-def _runs_of(values: list[int]) -> list[int]:
-    return code128.runs_from_row(code128.modules(values))
 
 
 def _paste_dark(img: Image.Image, bitmap: Image.Image, at: tuple[int, int]) -> None:

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hardware.label_raster import png_bytes
+from hardware.label_raster import png_bytes, scan_code128
 from hardware.sim.label_interpreter import detect_language, interpret
 
 log = logging.getLogger(__name__)
@@ -305,6 +305,8 @@ class PrinterSimulator:
         except Exception:  # a preview must never take the printer down
             log.exception("could not interpret a %s job of %d bytes", language, len(data))
             rendered = None
+        if rendered is not None and not rendered.barcodes:
+            rendered.barcodes = scan_code128(rendered.image)  # a raster job: read it like a scanner
         with self._lock:
             job_id = self._next_id
             self._next_id += 1

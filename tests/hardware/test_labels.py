@@ -202,3 +202,12 @@ def test_what_the_printer_would_print_reads_back(language):
         theirs = done.image.convert("L").crop((0, 0, ours.width, ours.height))
         differing = sum(ImageChops.difference(ours, theirs).histogram()[1:])
         assert differing < ours.width * ours.height * 0.002
+
+
+def test_zpl_graphic_text_prints_exactly_the_preview():
+    label = slip()
+    done = interpret(render_zpl(label, font=""))
+    ours = render(label).convert("L")
+    theirs = done.image.convert("L").crop((0, 0, ours.width, ours.height))
+    assert sum(ImageChops.difference(ours, theirs).histogram()[1:]) < ours.width * ours.height * 0.002
+    assert scan_code128(done.image) == [BARCODE]

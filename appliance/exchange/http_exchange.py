@@ -1,0 +1,310 @@
+"""1C's standard site exchange protocol ("Обмен с сайтом"), server side.
+
+1C:Управление торговлей / Розница / Комплексная автоматизация talk to a web shop with
+plain HTTP requests to one URL, here ``/1c_exchange``::
+
+    GET  ?type=catalog&mode=checkauth          -> "success\\n<cookie name>\\n<cookie value>\\n..."
+    GET  ?type=catalog&mode=init               -> "zip=yes\\nfile_limit=<bytes>\\n"
+    POST ?type=catalog&mode=file&filename=F    -> "success\\n"   (body: a piece of F; repeated)
+    GET  ?type=catalog&mode=import&filename=F  -> "progress\\n..." until "success\\n" / "failure\\n<why>"
+    GET  ?type=sale&mode=query                 -> CommerceML with the site's orders (none here)
+    GET  ?type=sale&mode=success               -> "success\\n"
+    POST ?type=sale&mode=file&filename=F       -> documents from 1C, imported when complete
+
+Every request carries HTTP basic auth; after checkauth, 1C also sends the cookie. With
+``zip=yes`` 1C sends one archive (any name ending .zip) and then calls ``import`` for each
+XML inside. Files bigger than ``file_limit`` arrive as several ``file`` requests that are
+appended. A long import answers ``progress`` and keeps going in a thread; 1C repeats the
+``import`` request until ``success`` or ``failure``. Answers are exactly these words on the
+first line, as 1C compares them literally.
+
+This module is framework-free: the blueprint in ``web/exchange.py`` turns a Flask request
+into ``ExchangeRequest`` and the ``Reply`` back into a response.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+import secrets
+import shutil
+import threading
+import time
+import zipfile
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from peewee import OperationalError
+
+from appliance import clock, settings
+from appliance.exchange import importer
+from db.models.exchange import ExchangeSession, ExchangeState, ImportLog
+
+log = logging.getLogger(__name__)
+
+COOKIE_NAME = "prilavok_1c"
+SESSION_TTL = timedelta(hours=24)
+MAX_UNZIPPED = 4 * 1024 ** 3  # a zip bomb stops here
+MAX_RATIO = 200  # ...or at this compression ratio per member
+
+_THREADS: dict[int, threading.Thread] = {}
+
+
+@dataclass
+class ExchangeRequest:
+    method: str
+    params: dict[str, str]
+    body: IO[bytes] | None = None
+    username: str | None = None
+    password: str | None = None
+    cookie: str | None = None
+    remote_addr: str = ""
+
+
+@dataclass
+class Reply:
+    text: str
+    status: int = 200
+    content_type: str = "text/plain; charset=utf-8"
+    cookies: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def failure(cls, reason: str) -> Reply:
+        return cls(f"failure\n{reason}\n")
+
+
+def _cfg():
+    return settings.get()
+
+
+def sessions_dir() -> Path:
+    return importer.exchange_dir() / "http"
+
+
+def _credentials_ok(username: str | None, password: str | None) -> bool:
+    cfg = _cfg()
+    want_user = cfg.get("exchange", "login") or ""
+    want_pass = cfg.get("exchange", "password") or ""
+    if not want_pass or username is None or password is None:
+        return False
+    user_ok = hmac.compare_digest(username.encode(), want_user.encode())
+    pass_ok = hmac.compare_digest(password.encode(), want_pass.encode())
+    return user_ok and pass_ok
+
+
+def safe_name(filename: str) -> PurePosixPath | None:
+    """A relative path inside the session folder, or None for anything that escapes it."""
+    name = (filename or "").replace("\\", "/").strip()
+    path = PurePosixPath(name)
+    if not name or path.is_absolute() or any(part in ("..", "") for part in path.parts):
+        return None
+    if not all(re.fullmatch(r"[\w.\-#@ ]+", part) for part in path.parts):
+        return None
+    return path
+
+
+class Exchange:
+    """The state machine; one instance per request is fine, state lives in the database."""
+
+    def handle(self, req: ExchangeRequest) -> Reply:
+        exchange_type = req.params.get("type", "")
+        mode = req.params.get("mode", "")
+        if exchange_type not in ("catalog", "sale", "get_catalog"):
+            return Reply.failure(f"Неизвестный тип обмена type={exchange_type!r}")
+        if mode == "checkauth":
+            return self.checkauth(req, exchange_type)
+        session = self._session(req)
+        if session is None:
+            return Reply.failure("Нет авторизации: начните обмен с mode=checkauth (проверьте логин и пароль)")
+        try:
+            ExchangeSession.update(last_seen_at=clock.utcnow()).where(ExchangeSession.id == session.id).execute()
+        except OperationalError:
+            pass  # a long import holds the write lock; the session stays valid without the touch
+        handler = {
+            "init": self.init,
+            "file": self.file,
+            "import": self.import_,
+            "query": self.query,
+            "success": self.success,
+            "complete": self.success,
+            "deactivate": self.success,
+        }.get(mode)
+        if handler is None:
+            return Reply.failure(f"Неизвестная команда mode={mode!r}")
+        return handler(req, session, exchange_type)
+
+    # -- modes
+
+    def checkauth(self, req: ExchangeRequest, exchange_type: str) -> Reply:
+        if not _credentials_ok(req.username, req.password):
+            log.warning("1c exchange: refused credentials for %r from %s", req.username, req.remote_addr)
+            return Reply.failure("Неверный логин или пароль обмена (настройки [exchange] login/password)")
+        self._cleanup()
+        cookie = secrets.token_hex(16)
+        now = clock.utcnow()
+        ExchangeSession.create(cookie=cookie, exchange_type=exchange_type, created_at=now, last_seen_at=now,
+                               remote_addr=req.remote_addr[:64])
+        return Reply(f"success\n{COOKIE_NAME}\n{cookie}\nsessid={cookie}\ntimestamp={int(time.time())}\n",
+                     cookies={COOKIE_NAME: cookie})
+
+    def init(self, req: ExchangeRequest, session: ExchangeSession, exchange_type: str) -> Reply:
+        folder = self._folder(session)
+        if folder.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+        ExchangeState.delete().where(ExchangeState.session == session.id).execute()
+        folder.mkdir(parents=True, exist_ok=True)
+        zip_ok = "yes" if _cfg().getbool("exchange", "zip", fallback=True) else "no"
+        text = f"zip={zip_ok}\nfile_limit={_cfg().getint('exchange', 'file_limit', fallback=104857600)}\n"
+        if req.params.get("version"):
+            text += f"sessid={session.cookie}\nversion=2.08\n"
+        return Reply(text)
+
+    def file(self, req: ExchangeRequest, session: ExchangeSession, exchange_type: str) -> Reply:
+        name = safe_name(req.params.get("filename", ""))
+        if name is None:
+            return Reply.failure(f"Недопустимое имя файла: {req.params.get('filename', '')!r}")
+        if req.body is None:
+            return Reply.failure("Пустой запрос: нет содержимого файла")
+        dest = self._folder(session) / Path(*name.parts)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        limit = _cfg().getint("exchange", "file_limit", fallback=104857600)
+        written = 0
+        with open(dest, "ab") as fh:
+            while True:
+                chunk = req.body.read(1 << 20)
+                if not chunk:
+                    break
+                written += len(chunk)
+                if written > limit * 1.05 + 65536:
+                    return Reply.failure(f"Часть файла больше file_limit={limit} байт")
+                fh.write(chunk)
+        log.info("1c exchange: %s +%d bytes (%s)", name, written, exchange_type)
+        if exchange_type == "sale":
+            return self._sale_file(session, dest, name)
+        return Reply("success\n")
+
+    def import_(self, req: ExchangeRequest, session: ExchangeSession, exchange_type: str) -> Reply:
+        name = safe_name(req.params.get("filename", ""))
+        if name is None:
+            return Reply.failure(f"Недопустимое имя файла: {req.params.get('filename', '')!r}")
+        folder = self._folder(session)
+        try:
+            self._unzip_all(folder)
+        except (zipfile.BadZipFile, ValueError) as exc:
+            return Reply.failure(f"Архив от 1С не распаковался: {exc}")
+        path = folder / Path(*name.parts)
+        state = ExchangeState.get_or_none((ExchangeState.session == session.id)
+                                          & (ExchangeState.filename == str(name)))
+        if state is None or state.import_log_id is None:
+            if not path.exists():
+                return Reply.failure(f"Файл {name} не был передан (mode=file) до mode=import")
+            if path.suffix.lower() != ".xml":
+                return Reply("success\n")  # pictures and the like: nothing to import
+            def remember(entry):
+                ExchangeState.create(session=session.id, filename=str(name), import_log=entry.id,
+                                     started_at=clock.utcnow())
+
+            entry, thread = importer.run_in_background(path, before_start=remember, source="http",
+                                                       filename=str(name), move=True)
+            _THREADS[entry.id] = thread
+            return self._wait(entry.id, thread)
+        return self._wait(state.import_log_id, _THREADS.get(state.import_log_id))
+
+    def query(self, req: ExchangeRequest, session: ExchangeSession, exchange_type: str) -> Reply:
+        """The site's orders for 1C: Prilavok takes orders at the counter, so there are none."""
+        stamp = clock.local_now().strftime("%Y-%m-%dT%H:%M:%S")
+        xml = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+               f'<КоммерческаяИнформация xmlns="urn:1C.ru:commerceml_2" ВерсияСхемы="2.08" '
+               f'ДатаФормирования="{stamp}">\n</КоммерческаяИнформация>\n')
+        return Reply(xml, content_type="application/xml; charset=utf-8")
+
+    def success(self, req: ExchangeRequest, session: ExchangeSession, exchange_type: str) -> Reply:
+        return Reply("success\n")
+
+    # -- helpers
+
+    def _session(self, req: ExchangeRequest) -> ExchangeSession | None:
+        if req.cookie:
+            session = ExchangeSession.get_or_none(ExchangeSession.cookie == req.cookie)
+            if session is not None and session.last_seen_at >= clock.utcnow() - SESSION_TTL:
+                if req.username is None or _credentials_ok(req.username, req.password):
+                    return session
+        return None
+
+    def _folder(self, session: ExchangeSession) -> Path:
+        return sessions_dir() / session.cookie
+
+    def _cleanup(self) -> None:
+        old = clock.utcnow() - timedelta(days=2)
+        for session in ExchangeSession.select().where(ExchangeSession.last_seen_at < old):
+            shutil.rmtree(self._folder(session), ignore_errors=True)
+            session.delete_instance(recursive=True)
+
+    def _wait(self, log_id: int, thread: threading.Thread | None) -> Reply:
+        step = _cfg().getfloat("exchange", "import_step_seconds", fallback=20.0)
+        if thread is not None:
+            thread.join(timeout=max(step, 0))
+        entry = ImportLog.get_by_id(log_id)
+        if entry.status == "running":
+            if thread is None or not thread.is_alive():
+                entry.status = "failed"
+                entry.error = f"Файл {entry.filename}: загрузка прервана (перезапуск программы). 1С повторит обмен."
+                entry.finished_at = clock.utcnow()
+                entry.save()
+                return Reply.failure(entry.error)
+            done, total = importer.progress_of(entry)
+            percent = int(done * 100 / total) if total else 0
+            return Reply(f"progress\nЗагрузка {entry.filename}: {percent}%\n")
+        _THREADS.pop(log_id, None)
+        if entry.status == "failed":
+            return Reply.failure(entry.error.replace("\n", " "))
+        return Reply(f"success\nЗагружено: создано {entry.created}, обновлено {entry.updated}, "
+                     f"без изменений {entry.skipped}\n")
+
+    def _unzip_all(self, folder: Path) -> None:
+        for archive in sorted(folder.glob("*.zip")):
+            with zipfile.ZipFile(archive) as zf:
+                total = 0
+                for info in zf.infolist():
+                    if info.is_dir():
+                        continue
+                    name = safe_name(info.filename)
+                    if name is None:
+                        raise ValueError(f"недопустимое имя внутри архива: {info.filename!r}")
+                    total += info.file_size
+                    if total > MAX_UNZIPPED or (info.compress_size and info.file_size / info.compress_size > MAX_RATIO
+                                                and info.file_size > 10 * 1024 ** 2):
+                        raise ValueError("архив распаковывается в подозрительно большой объём")
+                    dest = folder / Path(*name.parts)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                    with zf.open(info) as src, open(dest, "wb") as out:
+                        shutil.copyfileobj(src, out, 1 << 20)
+            archive.unlink()
+
+    def _sale_file(self, session: ExchangeSession, dest: Path, name: PurePosixPath) -> Reply:
+        """Documents from 1C: imported as soon as the file is complete (1C sends no import)."""
+        folder = self._folder(session)
+        if dest.suffix.lower() == ".zip":
+            if not zipfile.is_zipfile(dest):
+                return Reply("success\n")  # more pieces to come
+            try:
+                self._unzip_all(folder)
+            except (zipfile.BadZipFile, ValueError) as exc:
+                return Reply.failure(f"Архив от 1С не распаковался: {exc}")
+            paths = sorted(folder.rglob("*.xml"))
+        else:
+            with open(dest, "rb") as fh:
+                fh.seek(max(0, dest.stat().st_size - 256))
+                tail = fh.read().rstrip()
+            if not tail.endswith("КоммерческаяИнформация>".encode()) and \
+                    not tail.endswith("КоммерческаяИнформация>".encode("cp1251")):
+                return Reply("success\n")  # more pieces to come
+            paths = [dest]
+        errors = []
+        for path in paths:
+            entry = importer.import_file(path, source="http", filename=str(path.relative_to(folder)), move=True)
+            if entry.status == "failed":
+                errors.append(entry.error.replace("\n", " "))
+        return Reply.failure("; ".join(errors)) if errors else Reply("success\n")

@@ -1,0 +1,54 @@
+"""Supplier jobs: the nightly stock watch, catching up after the link returns, placing
+queued supplier orders (the outbox) and polling their status. Thin wrappers."""
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+
+from appliance import settings, stock_watch
+from jobs import huey
+from jobs.runtime import with_database
+
+log = logging.getLogger(__name__)
+
+_cfg = settings.get()
+_hour, _, _minute = (_cfg.get("suppliers", "stock_watch_time", fallback="03:00") or "03:00").partition(":")
+_catch_up = max(1, _cfg.getint("suppliers", "catch_up_minutes", fallback=10))
+
+
+@huey.periodic_task(crontab(minute=str(int(_minute or 0)), hour=str(int(_hour))))
+@huey.lock_task("stock-watch")
+@with_database
+def nightly_stock_watch():
+    """At [suppliers] stock_watch_time (shop time); lines the link missed wait for catch_up."""
+    return stock_watch.run().text_ru()
+
+
+@huey.periodic_task(crontab(minute=f"*/{_catch_up}"))
+@huey.lock_task("stock-watch")
+@with_database
+def stock_watch_catch_up():
+    summary = stock_watch.catch_up()
+    return summary.text_ru() if summary else ""
+
+
+@huey.periodic_task(crontab(minute="*"))
+@huey.lock_task("supplier-outbox")
+@with_database
+def place_supplier_orders():
+    """Drain the outbox every minute; a supplier without link is retried with backoff."""
+    return stock_watch.drain_outbox()
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+@huey.lock_task("supplier-status")
+@with_database
+def poll_supplier_statuses():
+    return stock_watch.poll_statuses()
+
+
+@huey.task()
+@with_database
+def stock_check_now():
+    return stock_watch.run().text_ru()

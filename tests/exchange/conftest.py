@@ -1,0 +1,54 @@
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+SAMPLES = Path("/work/shared/samples/commerceml")
+
+
+@pytest.fixture
+def data_file(tmp_path):
+    """A copy of a test file (the importer may move originals)."""
+    def copy(name: str, text: str | None = None, encoding: str = "utf-8") -> Path:
+        dest = tmp_path / "in" / name
+        dest.parent.mkdir(exist_ok=True)
+        if text is not None:
+            dest.write_bytes(text.encode(encoding))
+        else:
+            dest.write_bytes((DATA / name).read_bytes())
+        return dest
+    return copy
+
+
+@pytest.fixture
+def published(monkeypatch):
+    """Events the importer publishes, instead of running the subscribers."""
+    from appliance import events
+
+    seen = []
+    monkeypatch.setattr(events, "publish", lambda name, **kw: seen.append((name, kw)) or [])
+    return seen
+
+
+@pytest.fixture
+def fixed_now(monkeypatch):
+    from appliance import clock
+
+    def set_now(value: dt.datetime):
+        monkeypatch.setattr(clock, "utcnow", lambda: value)
+    return set_now
+
+
+# TEMPORARY while another area's migration does not import: migrate only through 0005.
+@pytest.fixture
+def db(settings):
+    from playhouse.migrations import Runner
+
+    from db import MIGRATIONS_DIR, database, open_database
+    open_database(settings.db_path)
+    database.connect(reuse_if_open=True)
+    Runner(database.obj, str(MIGRATIONS_DIR)).up("0005_suppliers")
+    yield database
+    if not database.is_closed():
+        database.close()

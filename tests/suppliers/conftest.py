@@ -1,0 +1,46 @@
+"""Supplier tests: a simulator on a free port and settings whose suppliers point at it."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance import price_check
+from appliance import settings as settings_mod
+from appliance.suppliers import link, registry
+from appliance.suppliers.sim import RunningSim, SimSupplier
+
+
+@pytest.fixture
+def sim():
+    running = RunningSim([SimSupplier("s1", seed=1, coverage=1.0, price_factor=0.95, days=2),
+                          SimSupplier("s2", seed=2, coverage=1.0, price_factor=1.05, days=0),
+                          SimSupplier("s3", seed=3, coverage=1.0, price_factor=1.0, days=1)], port=0)
+    server = running.start()
+    yield server
+    running.stop()
+
+
+@pytest.fixture
+def suppliers_cfg(db, settings, sim):
+    """Settings with three ABCP suppliers on the simulator; fresh adapters and link state."""
+    overrides = {
+        "app": {"data_dir": str(settings.var_dir), "secret_key": "test-secret"},
+        "discovery": {"enabled": "no"},
+        "suppliers": {"connect_timeout": "0.5", "read_timeout": "1", "retries": "1", "backoff": "0.01",
+                      "price_cache_seconds": "0", "max_delivery_days": "10"},
+    }
+    for name in ("s1", "s2", "s3"):
+        overrides[f"supplier:{name}"] = {
+            "kind": "abcp", "name": f"Поставщик {name}", "url": sim.url(name), "login": "demo",
+            "password": "demo", "markup": "30", "lead_days": "0", "working_days": "1-7",
+            "concurrency": "4", "rate_limit": "0"}
+    cfg = settings_mod.Settings(None, environ={}, overrides=overrides)
+    settings_mod.configure(cfg)
+    registry.reset()
+    link.tracker.reset()
+    link.tracker.probe_interval = 60
+    price_check.clear_cache()
+    yield cfg
+    registry.reset()
+    link.tracker.reset()
+    settings_mod.configure(settings)

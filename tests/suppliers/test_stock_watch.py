@@ -1,0 +1,222 @@
+import datetime as dt
+
+import pytest
+
+from appliance import analogs, price_check, stock_watch
+from appliance.clock import utcnow
+from appliance.errors import InputError
+from appliance.suppliers import link, registry
+from db.models.notifications import Notification
+from db.models.sales import Sale, SaleLine
+from db.models.suppliers import MandatoryItem, PriceQuote, ReorderLine, SupplierOrder, SupplierOrderLine
+
+PARAMS = stock_watch.Params(review_days=7, history_days=56, z=1.65, default_lead_days=3,
+                            max_delivery_days=10, high_price_factor=1.5)
+
+
+@pytest.fixture
+def stock(monkeypatch):
+    levels: dict[tuple[str, str], int] = {}
+    monkeypatch.setattr(price_check, "stock_on_hand", lambda a, b: levels.get((a, b), 0))
+    return levels
+
+
+def item(article, brand, **kw):
+    return stock_watch.save_item({"article": article, "brand": brand, **kw})
+
+
+def sell(article, brand, per_day, days=56, now=None):
+    now = now or utcnow()
+    for d in range(days):
+        when = now - dt.timedelta(days=days - d) + dt.timedelta(hours=1)
+        if per_day:
+            sale = Sale.create(number=f"{article}-{d}", date=when, created_at=when)
+            SaleLine.create(sale=sale, article=article, brand=brand, qty=per_day)
+
+
+def line_of(it) -> ReorderLine:
+    return ReorderLine.get(ReorderLine.item == it)
+
+
+def test_offers_from_several_suppliers_merged_and_ranked(suppliers_cfg, stock):
+    analogs.link([("30015048-346", "IDEMITSU"), ("30015048-746", "IDEMITSU")])
+    stock[("30015048746", "IDEMITSU")] = 3
+    result = price_check.check("30015048-346", "IDEMITSU")
+    offers = result.offers
+    suppliers = {o.supplier for o in offers if not o.own_stock}
+    assert suppliers == {"s1", "s2", "s3"}
+    assert offers[0].own_stock and offers[0].is_analog and offers[0].qty == 3  # our shelf first
+    exact = [o for o in offers if not o.own_stock and not o.is_analog and o.qty != 0]
+    assert [o.price_kop for o in exact] == sorted(o.price_kop for o in exact)
+    assert PriceQuote.select().count() == 3  # every quote kept
+
+
+def test_dead_supplier_is_skipped_not_waited_for(suppliers_cfg, sim, stock):
+    sim.control("s2", {"down": True})
+    it = item("T11-3501080", "CHERY", min_qty=2)
+    summary = stock_watch.run(params=PARAMS)
+    line = line_of(it)
+    assert line.state == "buy" and line.supplier in ("s1", "s3")
+    assert summary.to_buy == 1
+    assert not link.tracker.state("s2").up
+    # the next price check does not even try s2 (fail fast) and still answers
+    sent = sim.state()["s2"]["counters"]["requests"]
+    answers = {a.supplier: a for a in price_check.ask_all("T11-3501080", "CHERY")}
+    assert answers["s2"].link_down and answers["s1"].offers
+    assert sim.state()["s2"]["counters"]["requests"] == sent
+
+
+def test_reorder_quantity_from_sales_history(suppliers_cfg, stock):
+    # 2 a day for 8 weeks; lead = the chosen offer's days_max; review 7 days
+    it = item("T11-1303111", "CHERY", min_qty=1)
+    sell("T11-1303111", "CHERY", 2)
+    stock[("T111303111", "CHERY")] = 5
+    stock_watch.run(params=PARAMS)
+    line = line_of(it)
+    lead = line.days_max
+    expected = 2 * (lead + 7) - 5
+    assert line.state == "buy"
+    assert line.qty == expected
+    assert "продано 112 шт. за 56 дн. (14 в неделю)" in line.reasoning
+    assert f"поставка {lead} дн." in line.reasoning
+
+
+def test_pack_size_rounding_in_the_run(suppliers_cfg, stock):
+    it = item("A11-3707110CA", "CHERY", min_qty=5)  # spark plugs come in fours
+    stock_watch.run(params=PARAMS)
+    line = line_of(it)
+    assert line.pack == 4 and line.qty == 8
+    assert "кратность 4 → заказать 8" in line.reasoning
+
+
+def test_high_price_is_flagged_wait(suppliers_cfg, stock):
+    it = item("T11-2906020", "CHERY", min_qty=2)
+    now = utcnow()
+    for d in range(1, 6):
+        PriceQuote.create(article_key=it.article_key, brand_key=it.brand_key, supplier="s1", price_kop=20000,
+                          quoted_at=now - dt.timedelta(days=d))
+    stock_watch.run(params=PARAMS)
+    line = line_of(it)
+    assert line.state == "high_price" and line.median_kop == 20000
+    assert "подождать" in line.reasoning
+    assert len(stock_watch.price_history(it)) == 6
+
+
+def test_analog_stock_prevents_an_order(suppliers_cfg, sim, stock):
+    it = item("T11-3501080", "CHERY", min_qty=2)
+    analogs.link([("T11-3501080", "CHERY"), ("GDB3520", "TRW")])
+    stock[("GDB3520", "TRW")] = 10
+    summary = stock_watch.run(params=PARAMS)
+    line = line_of(it)
+    assert line.state == "enough" and line.qty == 0
+    assert "аналоги 10" in line.reasoning
+    assert summary.to_buy == 0
+    assert all(s["counters"]["requests"] == 0 for s in sim.state().values())  # nobody was asked
+
+
+def test_list_does_not_duplicate_across_runs(suppliers_cfg, stock):
+    a = item("T11-3501080", "CHERY", min_qty=2)
+    b = item("T11-1303111", "CHERY", min_qty=1)
+    stock_watch.run(params=PARAMS)
+    line_of(a).ticked = True
+    line_of(a).save()
+    ReorderLine.update(ticked=True).where(ReorderLine.item == a).execute()
+    stock[("T111303111", "CHERY")] = 5
+    stock_watch.run(params=PARAMS)
+    assert ReorderLine.select().count() == 2
+    assert line_of(b).state == "enough"
+    assert [ln.item.article for ln in stock_watch.reorder_lines()] == ["T11-3501080"]
+    assert line_of(a).ticked  # a person's tick survives the night
+
+
+def test_internet_down_all_night_then_catching_up(suppliers_cfg, sim, stock):
+    it = item("T11-3501080", "CHERY", min_qty=2)
+    for name in ("s1", "s2", "s3"):
+        sim.control(name, {"down": True})
+    summary = stock_watch.run(params=PARAMS)
+    line = line_of(it)
+    assert summary.waiting_link == 1 and line.state == "waiting_link"
+    assert "нет связи" in line.reasoning and line.qty >= 2
+    # still down: catching up changes nothing and costs no requests (circuit open)
+    assert stock_watch.catch_up().waiting_link == 1
+    for name in ("s1", "s2", "s3"):
+        sim.control(name, {"down": False})
+    link.tracker.probe_interval = 0  # the next probe is due
+    caught = stock_watch.catch_up()
+    assert caught.waiting_link == 0 and caught.to_buy == 1
+    assert line_of(it).state == "buy" and line_of(it).supplier
+    assert stock_watch.catch_up() is None  # nothing left waiting
+
+
+def test_ticked_lines_become_one_order_per_supplier_with_refs(suppliers_cfg, sim, stock, staff):
+    items = [item(a, b, min_qty=2) for a, b in
+             (("T11-3501080", "CHERY"), ("T11-1303111", "CHERY"), ("T11-2906020", "CHERY"))]
+    stock_watch.run(params=PARAMS)
+    lines = [line_of(i) for i in items]
+    # force two lines to one supplier and the third to another
+    ReorderLine.update(supplier="s1").where(ReorderLine.id.in_([lines[0].id, lines[1].id])).execute()
+    ReorderLine.update(supplier="s3").where(ReorderLine.id == lines[2].id).execute()
+    orders = stock_watch.order_selected([ln.id for ln in lines], actor=staff["manager"])
+    assert sorted(o.supplier for o in orders) == ["s1", "s3"]
+    assert SupplierOrder.select().where(SupplierOrder.status == "queued").count() == 2
+    with pytest.raises(InputError):
+        stock_watch.order_selected([lines[0].id])  # already ordered
+    result = stock_watch.drain_outbox()
+    assert result == {"placed": 2, "waiting": 0, "failed": 0}
+    for o in SupplierOrder.select():
+        assert o.status == "placed" and o.ref
+        assert sim.state()[o.supplier]["orders"][o.ref]["clientOrderNumber"] == f"PRV-{o.id}"
+    assert {ln.status for ln in SupplierOrderLine.select()} == {"ordered"}
+    assert stock_watch.drain_outbox() == {"placed": 0, "waiting": 0, "failed": 0}  # safe twice
+    # the next night counts them as on order
+    stock_watch.run(params=PARAMS)
+    assert all(line_of(i).state in ("on_order", "enough") for i in items)
+
+
+def test_outbox_waits_for_the_link_and_refusals_notify(suppliers_cfg, sim, stock):
+    it = item("GDB3520", "TRW", min_qty=2)
+    stock_watch.run(params=PARAMS)
+    line = line_of(it)
+    sim.control(line.supplier, {"down": True, "refuse_articles": ["GDB3520"]})
+    [order] = stock_watch.order_selected([line.id])
+    assert stock_watch.drain_outbox()["waiting"] == 1
+    order = SupplierOrder.get_by_id(order.id)
+    assert order.status == "queued" and order.next_attempt_at > utcnow()
+    sim.control(line.supplier, {"down": False})
+    link.tracker.probe_interval = 0
+    assert stock_watch.drain_outbox(now=utcnow() + dt.timedelta(hours=1))["placed"] == 1
+    ol = SupplierOrderLine.get()
+    assert ol.status == "refused" and ol.reason == "нет на складе поставщика"
+    note = Notification.get(Notification.kind == "order_problem")
+    assert "GDB3520" in note.title
+
+
+def test_status_polling_moves_lines_forward(suppliers_cfg, sim, stock):
+    it = item("T11-3501080", "CHERY", min_qty=2)
+    stock_watch.run(params=PARAMS)
+    stock_watch.order_selected([line_of(it).id])
+    stock_watch.drain_outbox()
+    assert stock_watch.poll_statuses() == 1
+    assert SupplierOrderLine.get().status == "confirmed"
+    stock_watch.poll_statuses()
+    assert SupplierOrderLine.get().status == "shipped"
+
+
+def test_registry_exposes_the_suppliers(suppliers_cfg):
+    assert [a.code for a in registry.all_suppliers()] == ["s1", "s2", "s3"]
+    assert registry.get("s2").name == "Поставщик s2"
+    with pytest.raises(KeyError):
+        registry.get("nope")
+
+
+def test_mandatory_csv_round_trip_and_errors(db):
+    n = stock_watch.import_mandatory_csv("Артикул;Бренд;Наименование;Мин;Цель;Кратность\n"
+                                         "BKR6EZ;NGK;Свеча;8;16;4\nT11-1303111;CHERY;Патрубок;2;;1\n")
+    assert n == 2
+    assert MandatoryItem.get(MandatoryItem.article_key == "BKR6EZ").pack == 4
+    out = stock_watch.export_mandatory_csv()
+    assert "BKR6EZ;NGK;Свеча;8;16;4" in out
+    with pytest.raises(InputError) as exc:
+        stock_watch.import_mandatory_csv("X1;B;имя;много;;1\n")
+    assert "Строка" in exc.value.message and "не число" in exc.value.message
+    assert MandatoryItem.select().count() == 2  # nothing half-saved

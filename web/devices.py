@@ -1,0 +1,61 @@
+"""/devices: the GSM modem's state (signal, operator, outage, last error), a test SMS,
+and the printer panel the printing area provides."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from appliance import settings, sms
+from appliance.errors import InputError
+from db import database
+from db.models.sms import ModemStatus, SmsMessage
+from web.auth import role_required
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("devices", __name__, url_prefix="/devices")
+
+
+def modem_panel() -> dict:
+    row = ModemStatus.get_or_none(ModemStatus.id == 1) or ModemStatus(id=1)
+    out = SmsMessage.select().where(SmsMessage.direction == "out")
+    bars = 0
+    if row.signal_rssi is not None:
+        bars = 1 + (row.signal_rssi >= 10) + (row.signal_rssi >= 15) + (row.signal_rssi >= 20)
+    port = settings.get().get("modem", "port")
+    return {"m": row, "bars": bars, "simulated": port == "sim", "port_setting": port,
+            "queued": out.where(SmsMessage.status.in_(["queued", "sending"])).count(),
+            "uncertain": out.where(SmsMessage.status == "uncertain").count(),
+            "failed": out.where(SmsMessage.status == "failed").count()}
+
+
+@bp.route("")
+@role_required("owner", "manager")
+def index():
+    test_text = sms.render(sms.template("test").body) if sms.SmsTemplate.get_or_none(code="test") else ""
+    return render_template("devices/index.html", panel=modem_panel(), test_text=test_text,
+                           counter=sms.counter(test_text), form={})
+
+
+@bp.route("/modem")
+@role_required("owner", "manager")
+def modem():
+    return render_template("devices/_modem.html", panel=modem_panel())
+
+
+@bp.route("/test-sms", methods=["POST"])
+@role_required("owner", "manager")
+def test_sms():
+    phone, text = request.form.get("phone", ""), request.form.get("text", "")
+    try:
+        with database.atomic():
+            msg = sms.queue_sms(phone=phone, text=text or None, template_code=None if text.strip() else "test",
+                                actor=current_user)
+    except InputError as exc:
+        log.info("test SMS refused: %s", exc.message)
+        return render_template("devices/index.html", panel=modem_panel(), test_text=text,
+                               counter=sms.counter(text), form={"phone": phone}, error=exc), 422
+    flash(f"Пробное SMS №{msg.id} поставлено в очередь на {msg.phone}.", "ok")
+    return redirect(url_for("sms.log", direction="out"))

@@ -1,0 +1,203 @@
+"""Exchange with 1C: the machine endpoint /1c_exchange, and the staff pages under /exchange
+(import log with originals, upload with a progress bar, unmatched sales, consumables)."""
+from __future__ import annotations
+
+import logging
+import secrets
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from appliance import customers, settings
+from appliance.errors import InputError
+from appliance.exchange import consumables, importer, stock
+from appliance.exchange.http_exchange import COOKIE_NAME, Exchange, ExchangeRequest
+from db.models.exchange import IMPORT_KINDS, IMPORT_STATUSES, ConsumableGroup, ImportedSale, ImportLog
+from web.auth import OFFICE_ROLES, role_required
+from web.extensions import csrf
+
+bp = Blueprint("exchange", __name__)
+log = logging.getLogger(__name__)
+
+UPLOAD_KINDS = {"": "определить по файлу", "sales": "продажи", "receipts": "поступления", "stock": "остатки",
+                "catalog": "каталог"}
+
+
+@bp.app_template_global("consumables_of")
+def consumables_of(customer):
+    """For the customer card block: last purchase per consumable group."""
+    return consumables.last_bought(customer)
+
+
+# ---------------------------------------------------------------- the 1C machine endpoint
+
+
+@bp.route("/1c_exchange", methods=["GET", "POST"])
+@bp.route("/1c_exchange.php", methods=["GET", "POST"])  # what 1C suggests by default (Bitrix habit)
+@csrf.exempt
+def onec_exchange():
+    auth = request.authorization
+    req = ExchangeRequest(
+        method=request.method,
+        params={k: v for k, v in request.args.items()},
+        body=request.stream if request.method == "POST" else None,
+        username=auth.username if auth else None,
+        password=auth.password if auth else None,
+        cookie=request.cookies.get(COOKIE_NAME),
+        remote_addr=request.remote_addr or "",
+    )
+    reply = Exchange().handle(req)
+    response = Response(reply.text, status=reply.status, content_type=reply.content_type)
+    for name, value in reply.cookies.items():
+        response.set_cookie(name, value, httponly=True, samesite="Lax")
+    return response
+
+
+# ---------------------------------------------------------------- staff pages
+
+
+def _log_query():
+    query = ImportLog.select().order_by(ImportLog.started_at.desc(), ImportLog.id.desc())
+    status = request.args.get("status", "")
+    kind = request.args.get("kind", "")
+    if status in IMPORT_STATUSES:
+        query = query.where(ImportLog.status == status)
+    if kind in IMPORT_KINDS:
+        query = query.where(ImportLog.kind == kind)
+    return query
+
+
+@bp.route("/exchange")
+@role_required(*OFFICE_ROLES)
+def index():
+    cfg = settings.get()
+    entries = list(_log_query().limit(100))
+    return render_template(
+        "exchange/index.html",
+        entries=entries,
+        snapshots=stock.snapshots(),
+        unmatched_count=ImportedSale.select().where(ImportedSale.status == "unmatched").count(),
+        kinds=UPLOAD_KINDS,
+        statuses=IMPORT_STATUSES,
+        log_kinds=IMPORT_KINDS,
+        exchange_url=request.url_root.rstrip("/") + url_for("exchange.onec_exchange"),
+        exchange_login=cfg.get("exchange", "login"),
+        password_set=bool(cfg.get("exchange", "password")),
+        drop_dir=str(_drop_dir()),
+    )
+
+
+def _drop_dir():
+    from appliance.exchange import folder
+
+    return folder.inbox()
+
+
+@bp.route("/exchange/upload", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def upload():
+    upload_file = request.files.get("file")
+    kind = request.form.get("kind", "")
+    if kind not in UPLOAD_KINDS:
+        kind = ""
+    if upload_file is None or not upload_file.filename:
+        return _upload_error("Выберите файл выгрузки из 1С (XML или CSV).")
+    tmp_dir = importer.exchange_dir() / "upload"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    tmp = tmp_dir / f"{secrets.token_hex(8)}.part"
+    upload_file.save(tmp)
+    if tmp.stat().st_size == 0:
+        tmp.unlink()
+        return _upload_error("Файл пустой.")
+    entry, _thread = importer.run_in_background(tmp, source="upload", filename=upload_file.filename,
+                                                staff=current_user._get_current_object(), kind=kind or None,
+                                                move=True)
+    log.info("exchange upload %s by %s -> log %s", upload_file.filename, current_user.username, entry.id)
+    if request.headers.get("HX-Request"):
+        return render_template("exchange/_log_row.html", e=entry, running=True)
+    flash(f"Файл {upload_file.filename} принят, загружается.", "info")
+    return redirect(url_for("exchange.index"))
+
+
+def _upload_error(message: str):
+    if request.headers.get("HX-Request"):
+        return render_template("exchange/_upload_error.html", message=message), 422
+    flash(message, "error")
+    return redirect(url_for("exchange.index"))
+
+
+@bp.route("/exchange/log/<int:log_id>")
+@role_required(*OFFICE_ROLES)
+def log_row(log_id: int):
+    entry = ImportLog.get_or_none(ImportLog.id == log_id) or abort(404)
+    done, total = importer.progress_of(entry)
+    return render_template("exchange/_log_row.html", e=entry, running=entry.status == "running",
+                           percent=int(done * 100 / total) if total else 0)
+
+
+@bp.route("/exchange/log/<int:log_id>/file")
+@role_required(*OFFICE_ROLES)
+def download(log_id: int):
+    entry = ImportLog.get_or_none(ImportLog.id == log_id) or abort(404)
+    path = importer.original_path(entry)
+    if path is None:
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=entry.filename)
+
+
+@bp.route("/exchange/unmatched")
+@role_required(*OFFICE_ROLES)
+def unmatched():
+    return render_template("exchange/unmatched.html", rows=list(importer.unmatched_sales(300)))
+
+
+@bp.route("/exchange/unmatched/<int:origin_id>/attach", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def attach(origin_id: int):
+    origin = ImportedSale.get_or_none(ImportedSale.id == origin_id) or abort(404)
+    phone = request.form.get("phone", "").strip() or origin.phone
+    name = request.form.get("name", "").strip() or origin.customer_name
+    try:
+        customer, created = customers.get_or_create_by_phone(phone, name, actor=current_user._get_current_object(),
+                                                             source="walk_in")
+    except InputError as exc:
+        if request.headers.get("HX-Request"):
+            return render_template("exchange/_unmatched_row.html", o=origin, error=exc.message), 422
+        flash(exc.message, "error")
+        return redirect(url_for("exchange.unmatched"))
+    count = importer.attach_sale(origin, customer, current_user._get_current_object())
+    message = (f"Чек {origin.sale.number} привязан к клиенту {customer.name}"
+               + (" (новый клиент)" if created else "")
+               + (f"; ещё чеков по той же карте: {count - 1}" if count > 1 else "") + ".")
+    if request.headers.get("HX-Request"):
+        return render_template("exchange/_unmatched_row.html", o=None, done=message, customer=customer)
+    flash(message, "info")
+    return redirect(url_for("exchange.unmatched"))
+
+
+@bp.route("/exchange/consumables")
+@role_required(*OFFICE_ROLES)
+def consumables_page():
+    group_id = request.args.get("group", type=int)
+    group = ConsumableGroup.get_or_none(ConsumableGroup.id == group_id) if group_id else None
+    return render_template("exchange/consumables.html", groups=consumables.groups(active_only=False),
+                           group=group, due=consumables.due_customers(group, limit=300))
+
+
+@bp.route("/exchange/consumables/<int:group_id>", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def consumable_update(group_id: int):
+    group = ConsumableGroup.get_or_none(ConsumableGroup.id == group_id) or abort(404)
+    try:
+        days = int(request.form.get("interval_days", "").strip())
+    except ValueError:
+        days = -1
+    try:
+        consumables.update_group(group, current_user._get_current_object(), interval_days=days,
+                                 product_groups=request.form.get("product_groups", group.product_groups).strip(),
+                                 keywords=request.form.get("keywords", group.keywords).strip(),
+                                 active=request.form.get("active") == "on")
+        flash(f"Группа «{group.name}» сохранена.", "info")
+    except InputError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("exchange.consumables_page"))

@@ -1,0 +1,523 @@
+"""Parts orders at the counter: list, board, order page, arrivals and slips, decisions, reports."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from appliance import customers, notifications
+from appliance.clock import local_today
+from appliance.errors import InputError, NotFound
+from appliance.orders import arrival, reports, slips, tracking
+from appliance.orders import orders as orders_mod
+from appliance.orders.orders import Filters, LineInput
+from db import database
+from db.models.customers import Customer, Phone, Vehicle
+from db.models.orders import LINE_STATUSES, ORDER_STATUSES, Arrival, Order, OrderLine, ReceiptMatch
+from db.models.staff import Staff
+from web.auth import OFFICE_ROLES, STAFF_ROLES, role_required
+
+bp = Blueprint("orders", __name__)
+log = logging.getLogger(__name__)
+
+BOARD_COLUMNS = ("new", "ordered", "confirmed", "shipped", "arrived")
+EMPTY_LINES = 3
+
+
+def _me():
+    return current_user._get_current_object()
+
+
+def _load(order_id: int) -> Order:
+    try:
+        return orders_mod.get(order_id)
+    except NotFound:
+        abort(404)
+
+
+def _managers() -> list[Staff]:
+    return list(Staff.select().where(Staff.active & Staff.role.in_(("owner", "manager"))).order_by(Staff.full_name))
+
+
+def _date_arg(name: str) -> dt.date | None:
+    try:
+        return orders_mod.parse_date(request.args.get(name, ""), name)
+    except InputError:
+        return None
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+@bp.app_template_global()
+def customer_orders(customer) -> list[dict]:
+    """The customer card's orders section: recent orders with their lines and what is due."""
+    rows = orders_mod.for_customer(customer, limit=15)
+    lines = orders_mod.lines_by_order([o.id for o in rows])
+    return [{"order": o, "lines": lines.get(o.id, []), "due": orders_mod.due_kop(o, lines.get(o.id, [])),
+             "late": orders_mod.is_late(o)} for o in rows]
+
+
+@bp.app_template_global()
+def open_order_matches() -> int:
+    return ReceiptMatch.select().where(ReceiptMatch.state == "open").count()
+
+
+def _tabs_context() -> dict:
+    return {"matches_open": open_order_matches()}
+
+
+# --- the list ------------------------------------------------------------------------------
+
+def _filters() -> Filters:
+    return Filters(status=request.args.get("status", ""), manager=_int_arg("manager"),
+                   supplier=request.args.get("supplier", ""), late=bool(request.args.get("late")),
+                   prepaid=bool(request.args.get("prepaid")), date_from=_date_arg("date_from"),
+                   date_to=_date_arg("date_to"), q=request.args.get("q", ""))
+
+
+def _list_rows(filters: Filters) -> list[dict]:
+    rows = list(orders_mod.search(filters))
+    lines = orders_mod.lines_by_order([o.id for o in rows])
+    return [{"order": o, "lines": lines.get(o.id, []), "due": orders_mod.due_kop(o, lines.get(o.id, [])),
+             "late": orders_mod.is_late(o)} for o in rows]
+
+
+@bp.route("/orders")
+@role_required(*STAFF_ROLES)
+def index():
+    filters = _filters()
+    rows = _list_rows(filters)
+    if request.htmx and request.htmx.target == "order-rows":
+        return render_template("orders/_rows.html", rows=rows)
+    pending = [a for a in arrival.recent_arrivals(5) if a.slips_job_id is None and arrival.arrival_orders(a)]
+    return render_template("orders/index.html", rows=rows, f=filters, statuses=ORDER_STATUSES,
+                           managers=_managers(), suppliers=orders_mod.supplier_choices(), pending=pending,
+                           printer_down=slips.printer_down(), **_tabs_context())
+
+
+@bp.route("/orders/batch", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def batch():
+    ids = [int(i) for i in request.form.getlist("order") if i.isdigit()]
+    chosen = list(Order.select().where(Order.id.in_(ids or [0]) & Order.deleted_at.is_null()).order_by(Order.id))
+    action = request.form.get("action", "")
+    back = request.form.get("back") or url_for("orders.index")
+    if not chosen:
+        flash("Отметьте заказы галочками.", "error")
+        return redirect(back)
+    try:
+        if action == "ordered":
+            n = orders_mod.mark_ordered(chosen, _me(), request.form.get("supplier_ref", ""))
+            flash(f"Отмечено «заказано»: {n} поз.")
+        elif action == "slips":
+            job = slips.print_slips(chosen, _me())
+            flash(f"Бланки отправлены на печать: {len(chosen)} шт. (задание {job.id}).")
+        elif action == "sms":
+            sent = 0
+            with database.atomic():
+                for order in chosen:
+                    if arrival.send_arrival_sms(order) is not None:
+                        sent += 1
+            skipped = len(chosen) - sent
+            flash(f"SMS о поступлении поставлено в очередь: {sent}."
+                  + (f" Пропущено {skipped}: заказ ещё не пришёл или SMS уже отправляли." if skipped else ""))
+        else:
+            abort(400)
+    except InputError as exc:
+        log.info("orders batch %s refused: %s", action, exc.message)
+        flash(exc.message, "error")
+    return redirect(back)
+
+
+# --- the board -----------------------------------------------------------------------------
+
+def _board_columns() -> list[tuple[str, str, list[dict]]]:
+    rows = list(Order.select(Order, Customer).join(Customer).where(
+        Order.deleted_at.is_null() & Order.status.in_(BOARD_COLUMNS)).order_by(Order.promised_date, Order.id))
+    lines = orders_mod.lines_by_order([o.id for o in rows])
+    columns = []
+    for status in BOARD_COLUMNS:
+        cards = [{"order": o, "lines": lines.get(o.id, []), "late": orders_mod.is_late(o),
+                  "refused": any(ln.status == "refused" for ln in lines.get(o.id, []))}
+                 for o in rows if o.status == status]
+        columns.append((status, ORDER_STATUSES[status], cards))
+    return columns
+
+
+@bp.route("/orders/board")
+@role_required(*STAFF_ROLES)
+def board():
+    if request.htmx and request.htmx.target == "board":
+        return render_template("orders/_board.html", columns=_board_columns())
+    return render_template("orders/board.html", columns=_board_columns(), **_tabs_context())
+
+
+@bp.route("/orders/<int:order_id>/move", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def move(order_id: int):
+    order = _load(order_id)
+    to = request.form.get("to", "")
+    error = None
+    try:
+        if to == "issued":
+            error = "Выдача — на странице заказа: там указывают полученную сумму."
+        elif to not in LINE_STATUSES:
+            abort(400)
+        else:
+            orders_mod.transition_order(order, to, _me(), supplier_ref=request.form.get("supplier_ref") or None)
+    except InputError as exc:
+        error = exc.message
+        log.info("order %s move to %s refused: %s", order_id, to, exc.message)
+    if request.htmx and request.form.get("from") == "board":
+        response = render_template("orders/_board.html", columns=_board_columns(), error=error)
+        return response
+    if error:
+        flash(error, "error")
+    return redirect(url_for("orders.show", order_id=order_id))
+
+
+# --- new order ------------------------------------------------------------------------------
+
+def _lines_from_form(form) -> list[LineInput]:
+    count = int(form.get("line_count", EMPTY_LINES) or EMPTY_LINES)
+    result = []
+    for i in range(min(count, 60)):
+        if f"article-{i}" not in form:
+            continue
+        result.append(LineInput(
+            article=form.get(f"article-{i}", ""), brand=form.get(f"brand-{i}", ""), name=form.get(f"name-{i}", ""),
+            qty=form.get(f"qty-{i}", "1"), price=form.get(f"price-{i}", ""), supplier=form.get(f"supplier-{i}", ""),
+            supplier_days=form.get(f"supplier_days-{i}", ""), notify=form.get(f"notify-{i}") == "1"))
+    return result
+
+
+def _form_lines(form, filled: list[LineInput]) -> list[dict]:
+    """Rows to show: what was typed (in its original indices) plus empty ones."""
+    rows = []
+    count = int(form.get("line_count", 0) or 0) if hasattr(form, "get") else 0
+    for i in range(count):
+        if f"article-{i}" in form:
+            rows.append({k: form.get(f"{k}-{i}", "") for k in
+                         ("article", "brand", "name", "qty", "price", "supplier", "supplier_days")}
+                        | {"notify": form.get(f"notify-{i}") == "1"})
+    rows = [r for r in rows if any(str(r[k]).strip() for k in ("article", "brand", "name"))]
+    while len(rows) < max(EMPTY_LINES, len(rows) + 1):
+        rows.append({"article": "", "brand": "", "name": "", "qty": "1", "price": "", "supplier": "",
+                     "supplier_days": "", "notify": True})
+    return rows
+
+
+@bp.route("/orders/new", methods=["GET", "POST"])
+@role_required(*OFFICE_ROLES)
+def new():
+    form = request.form if request.method == "POST" else request.args
+    customer = None
+    customer_id = form.get("customer_id", "")
+    if customer_id.isdigit():
+        customer = Customer.get_or_none(Customer.id == int(customer_id))
+        if customer is None:
+            abort(404)
+        customer = customers.survivor(customer)
+    error = field = None
+    if request.method == "POST":
+        try:
+            order = _create_from_form(form, customer)
+        except InputError as exc:
+            error, field = exc.message, exc.field
+            log.info("order form refused: %s (%s)", exc.message, exc.field)
+        else:
+            flash(f"Заказ №{order.id} создан. Обещали к {order.promised_date:%d.%m.%Y}.")
+            return redirect(url_for("orders.show", order_id=order.id))
+    vehicles = list(customer.vehicles.where(Vehicle.deleted_at.is_null())) if customer else []
+    phone = ""
+    if customer:
+        row = customer.phones.order_by(Phone.is_primary.desc()).first()
+        phone = row.e164 if row else ""
+    return render_template("orders/new.html", form=form, customer=customer, vehicles=vehicles, phone=phone,
+                           lines=_form_lines(form, []), error=error, field=field, managers=_managers(),
+                           suppliers=orders_mod.supplier_choices(), today=local_today(),
+                           **_tabs_context()), (422 if error else 200)
+
+
+def _create_from_form(form, customer: Customer | None) -> Order:
+    vehicle = None
+    lines = _lines_from_form(form)
+    manager = None
+    if form.get("manager", "").isdigit():
+        manager = Staff.get_or_none(Staff.id == int(form["manager"]))
+    with database.atomic():
+        if customer is None:
+            number = form.get("phone", "")
+            customer, created = customers.get_or_create_by_phone(number, form.get("name", "").strip(), _me(),
+                                                                  source="walk_in")
+            if created:
+                log.info("order form: new customer %s created from phone", customer.id)
+        if form.get("vehicle", "").isdigit():
+            vehicle = Vehicle.get_or_none(Vehicle.id == int(form["vehicle"]))
+        return orders_mod.create_order(customer, lines, _me(), manager=manager or _me(), vehicle=vehicle,
+                                       promised_date=form.get("promised_date", ""),
+                                       prepayment=form.get("prepayment", ""), comment=form.get("comment", ""))
+
+
+@bp.route("/orders/promise", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def promise():
+    """As lines are typed: the date the shop can promise."""
+    try:
+        lines = [orders_mod.clean_line(ln, i) for i, ln in enumerate(_lines_from_form(request.form))
+                 if ln.article.strip()]
+    except InputError as exc:
+        return render_template("orders/_promise.html", error=exc.message, date=None)
+    if not lines:
+        return render_template("orders/_promise.html", error=None, date=None)
+    date = max(orders_mod.line_expected_date(v["supplier"], v["supplier_days"]) for v in lines)
+    return render_template("orders/_promise.html", error=None, date=date)
+
+
+@bp.route("/orders/phone-check")
+@role_required(*OFFICE_ROLES)
+def phone_check():
+    from appliance import phones
+
+    try:
+        existing = customers.find_by_phone(phones.normalize(request.args.get("phone", "")))
+        bad = None
+    except InputError as exc:
+        existing, bad = None, exc.message
+    return render_template("orders/_phone_owner.html", existing=existing, bad=bad,
+                           typed=request.args.get("phone", "").strip())
+
+
+# --- the order page ---------------------------------------------------------------------------
+
+def _order_context(order: Order) -> dict:
+    lines = orders_mod.lines_of(order)
+    job = slips.print_job(order.slip_job_id)
+    phone = order.customer.phones.order_by(Phone.is_primary.desc()).first()
+    return {
+        "order": order, "lines": lines, "events": orders_mod.timeline(order), "due": orders_mod.due_kop(order, lines),
+        "total": orders_mod.total_kop(lines), "late": orders_mod.is_late(order),
+        "sms": arrival.sms_message(order.arrival_sms_id), "reminder": arrival.sms_message(order.reminder_sms_id),
+        "job": job, "printer_down": slips.printer_down(), "phone": phone.e164 if phone else "",
+        "allowed": orders_mod.ALLOWED, "line_statuses": LINE_STATUSES, "managers": _managers(),
+        "supplier_names": dict(orders_mod.supplier_choices()), "suppliers": orders_mod.supplier_choices(),
+        "problems": list(notifications.open_items("order_problem").where(
+            notifications.Notification.key.startswith(f"order:{order.id}:"))),
+        "hold_until": arrival.hold_until(order) if order.arrived_at else None,
+        "can_arrive": any(ln.status in ("new", "ordered", "confirmed", "shipped") for ln in lines),
+        "can_issue": any(ln.status == "arrived" for ln in lines),
+        "can_order": any(ln.status == "new" for ln in lines),
+        **_tabs_context(),
+    }
+
+
+@bp.route("/orders/<int:order_id>")
+@role_required(*STAFF_ROLES)
+def show(order_id: int):
+    order = _load(order_id)
+    return render_template("orders/show.html", **_order_context(order))
+
+
+def _back_to(order: Order, message: str | None = None, error: str | None = None):
+    if error:
+        flash(error, "error")
+    elif message:
+        flash(message)
+    return redirect(url_for("orders.show", order_id=order.id))
+
+
+@bp.route("/orders/<int:order_id>/lines/<int:line_id>/status", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def line_status(order_id: int, line_id: int):
+    order = _load(order_id)
+    line = OrderLine.get_or_none((OrderLine.id == line_id) & (OrderLine.order == order))
+    if line is None:
+        abort(404)
+    to = request.form.get("to", "")
+    try:
+        if to == "arrived":
+            arrival.arrive_lines([line], _me(), title=f"Отмечено вручную: заказ №{order.id}")
+        elif to == "issued":
+            return _back_to(order, error="Выдача — кнопкой «Выдать» с суммой, полученной от клиента.")
+        else:
+            orders_mod.transition(line, to, _me(), supplier_ref=request.form.get("supplier_ref"),
+                                  reason=request.form.get("reason", ""))
+    except InputError as exc:
+        log.info("order %s line %s -> %s refused: %s", order_id, line_id, to, exc.message)
+        return _back_to(order, error=exc.message)
+    return _back_to(order, f"{line.article}: {LINE_STATUSES.get(to, to)}.")
+
+
+@bp.route("/orders/<int:order_id>/issue", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def issue(order_id: int):
+    order = _load(order_id)
+    ids = [int(i) for i in request.form.getlist("line") if i.isdigit()] or None
+    try:
+        issued = orders_mod.issue(order, _me(), request.form.get("paid", ""), ids)
+    except InputError as exc:
+        log.info("order %s issue refused: %s", order_id, exc.message)
+        return _back_to(order, error=exc.message)
+    return _back_to(order, f"Выдано позиций: {len(issued)}. Спасибо!")
+
+
+@bp.route("/orders/<int:order_id>/copy", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def copy(order_id: int):
+    order = _load(order_id)
+    try:
+        new_order = orders_mod.copy_order(order, _me())
+    except InputError as exc:
+        return _back_to(order, error=exc.message)
+    flash(f"Создан заказ №{new_order.id} — копия №{order.id}. Проверьте позиции и закажите.")
+    return redirect(url_for("orders.show", order_id=new_order.id))
+
+
+@bp.route("/orders/<int:order_id>/edit", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def edit(order_id: int):
+    order = _load(order_id)
+    form = request.form
+    manager = Staff.get_or_none(Staff.id == int(form["manager"])) if form.get("manager", "").isdigit() else None
+    try:
+        orders_mod.update_order(order, _me(), version=int(form.get("version", 0) or 0),
+                                promised_date=form.get("promised_date"), prepayment=form.get("prepayment"),
+                                comment=form.get("comment"), shelf_place=form.get("shelf_place"), manager=manager)
+    except InputError as exc:
+        return _back_to(order, error=exc.message)
+    return _back_to(order, "Изменения сохранены.")
+
+
+@bp.route("/orders/<int:order_id>/lines", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def add_line(order_id: int):
+    order = _load(order_id)
+    form = request.form
+    item = LineInput(form.get("article", ""), form.get("brand", ""), form.get("name", ""), form.get("qty", "1"),
+                     form.get("price", ""), form.get("supplier", ""), form.get("supplier_days", ""),
+                     form.get("notify", "1") == "1")
+    try:
+        line = orders_mod.add_line(order, item, _me())
+    except InputError as exc:
+        return _back_to(order, error=exc.message)
+    return _back_to(order, f"Добавлена позиция {line.article}.")
+
+
+@bp.route("/orders/<int:order_id>/slip", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def print_slip(order_id: int):
+    order = _load(order_id)
+    try:
+        job = slips.print_slips([order], _me())
+    except InputError as exc:
+        return _back_to(order, error=exc.message)
+    return _back_to(order, f"Бланк отправлен на печать (задание {job.id}).")
+
+
+@bp.route("/orders/<int:order_id>/sms", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def send_sms(order_id: int):
+    order = _load(order_id)
+    with database.atomic():
+        message = arrival.send_arrival_sms(order)
+    if message is None:
+        return _back_to(order, error="SMS не отправлено: заказ ещё не пришёл целиком или SMS уже отправляли.")
+    return _back_to(order, "SMS о поступлении поставлено в очередь.")
+
+
+# --- arrivals, slips, decisions ----------------------------------------------------------------
+
+@bp.route("/orders/arrivals/<int:arrival_id>", methods=["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def arrival_slips(arrival_id: int):
+    row = Arrival.get_or_none(Arrival.id == arrival_id)
+    if row is None:
+        abort(404)
+    orders = arrival.arrival_orders(row)
+    if request.method == "POST":
+        if current_user.role not in OFFICE_ROLES:
+            abort(403)
+        ids = {int(i) for i in request.form.getlist("order") if i.isdigit()}
+        chosen = [o for o in orders if o.id in ids]
+        try:
+            job = slips.print_slips(chosen, _me(), batch_name=f"{row.title}: бланки ({len(chosen)})", arrival=row)
+        except InputError as exc:
+            flash(exc.message, "error")
+        else:
+            flash(f"Отправлено на печать одним заданием: {len(chosen)} бланк(ов). Задание {job.id}.")
+        return redirect(url_for("orders.arrival_slips", arrival_id=arrival_id))
+    lines = orders_mod.lines_by_order([o.id for o in orders])
+    matches = list(row.matches.where(ReceiptMatch.state == "open"))
+    return render_template("orders/arrival.html", arrival=row, orders=orders, lines=lines, matches=matches,
+                           job=slips.print_job(row.slips_job_id), printer_down=slips.printer_down(),
+                           **_tabs_context())
+
+
+@bp.route("/orders/arrive", methods=["GET", "POST"])
+@role_required(*OFFICE_ROLES)
+def arrive():
+    """Goods came without a 1C receipt yet: scan the supplier's label or type the article."""
+    result = error = None
+    if request.method == "POST":
+        try:
+            result = arrival.arrive_typed(request.form.get("article", ""), request.form.get("brand", ""),
+                                          request.form.get("qty", "1"), _me())
+        except InputError as exc:
+            error = exc.message
+    recent = list(arrival.recent_arrivals(10))
+    return render_template("orders/arrive.html", result=result, error=error, recent=recent, form=request.form,
+                           **_tabs_context()), (422 if error else 200)
+
+
+@bp.route("/orders/matches")
+@role_required(*STAFF_ROLES)
+def matches():
+    arrival_id = _int_arg("arrival")
+    items = [(m, arrival.match_candidates(m)) for m in arrival.open_matches(arrival_id)]
+    return render_template("orders/matches.html", items=items, **_tabs_context())
+
+
+@bp.route("/orders/matches/<int:match_id>", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def decide(match_id: int):
+    match = ReceiptMatch.get_or_none(ReceiptMatch.id == match_id)
+    if match is None:
+        abort(404)
+    try:
+        if request.form.get("action") == "dismiss":
+            arrival.dismiss_match(match, _me(), request.form.get("comment", ""))
+            flash(f"{match.article}: оставлено на складе.")
+        else:
+            ids = [int(i) for i in request.form.getlist("line") if i.isdigit()]
+            result = arrival.resolve_match(match, ids, _me(), request.form.get("comment", ""))
+            flash(f"{match.article}: отдано в заказ(ы) " + ", ".join(f"№{o.id}" for o in result.orders) + ".")
+    except InputError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("orders.matches"))
+
+
+# --- reports and checks ----------------------------------------------------------------------------
+
+@bp.route("/orders/reports")
+@role_required(*OFFICE_ROLES)
+def report():
+    today = local_today()
+    date_from = _date_arg("date_from") or today.replace(day=1)
+    date_to = _date_arg("date_to") or today
+    if date_to < date_from:
+        date_from, date_to = date_to, date_from
+    return render_template("orders/reports.html", r=reports.build(date_from, date_to), **_tabs_context())
+
+
+@bp.route("/orders/track", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def track_now():
+    result = tracking.run(poll=False)
+    raised = sum(result.raised.values())
+    flash(f"Проверено заказов: {result.checked}. Открытых проблем: {raised}.")
+    return redirect(request.form.get("back") or url_for("orders.index"))

@@ -1,0 +1,151 @@
+"""The label printer page: status, queue with retry/cancel, test print, previews."""
+from __future__ import annotations
+
+import logging
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from appliance import printing
+from appliance.errors import InputError, NotFound
+from web.auth import role_required
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("printer", __name__, url_prefix="/devices/printer")
+
+SIM_PREVIEW = re.compile(r"^job-\d{6}\.png$")
+
+
+@bp.app_template_global()
+def printer_panel() -> dict:
+    """Everything the status partial shows; a global so /devices can include the partial as is."""
+    try:
+        conf = printing.config()
+        config_error = ""
+    except InputError as exc:
+        conf, config_error = None, exc.message
+    return {
+        "status": printing.printer_status(),
+        "counts": printing.queue_counts(),
+        "url": printing.target_url(conf) if conf else "",
+        "simulated": bool(conf and conf["url"] == "sim"),
+        "language": conf["language"].upper() if conf else "",
+        "size": f"{conf['width_mm']:g}×{conf['height_mm']:g} мм, {conf['dpi']} dpi" if conf else "",
+        "config_error": config_error,
+    }
+
+
+def _queue_context() -> dict:
+    jobs = printing.recent_jobs(30)
+    return {"waiting": [j for j in jobs if j.status in ("queued", "printing", "failed")],
+            "recent": jobs[:12]}
+
+
+@bp.route("")
+@role_required("owner", "manager")
+def index():
+    return render_template("printer/index.html", sim_jobs=printing.sim_jobs(8), **_queue_context())
+
+
+@bp.route("/status")
+@role_required("owner", "manager")
+def status():
+    return render_template("printer/_status.html")
+
+
+@bp.route("/queue")
+@role_required("owner", "manager")
+def queue():
+    return render_template("printer/_queue.html", **_queue_context())
+
+
+def _after_action(message: str, category: str = "ok"):
+    if request.headers.get("HX-Request"):
+        response = render_template("printer/_queue.html", notice=message, notice_category=category,
+                                   **_queue_context())
+        return response
+    flash(message, category)
+    return redirect(url_for("printer.index"))
+
+
+@bp.route("/test", methods=["POST"])
+@role_required("owner", "manager")
+def test_print():
+    try:
+        job = printing.queue_test_label(requested_by=current_user)
+    except InputError as exc:
+        log.warning("test print refused: %s", exc.message)
+        return _after_action(exc.message, "error")
+    return _after_action(f"Тестовая этикетка поставлена в очередь (№{job.id}).")
+
+
+@bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
+@role_required("owner", "manager")
+def retry(job_id: int):
+    try:
+        job = printing.retry_job(job_id, by=current_user)
+    except NotFound:
+        abort(404)
+    except InputError as exc:
+        return _after_action(exc.message, "error")
+    return _after_action(f"«{job.batch_name}» снова в очереди печати.")
+
+
+@bp.route("/jobs/<int:job_id>/cancel", methods=["POST"])
+@role_required("owner", "manager")
+def cancel(job_id: int):
+    try:
+        job = printing.cancel_job(job_id, by=current_user)
+    except NotFound:
+        abort(404)
+    except InputError as exc:
+        return _after_action(exc.message, "error")
+    return _after_action(f"Печать «{job.batch_name}» отменена.")
+
+
+@bp.route("/jobs/<int:job_id>/preview.png")
+@role_required("owner", "manager", "mechanic")
+def preview(job_id: int):
+    try:
+        path = printing.preview_file(printing.get_job(job_id))
+    except NotFound:
+        abort(404)
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype="image/png", max_age=3600)
+
+
+@bp.route("/jobs/<int:job_id>/preview.pdf")
+@role_required("owner", "manager", "mechanic")
+def preview_pdf(job_id: int):
+    """The preview as a label-sized PDF, for an office printer when the label printer is down."""
+    import io
+
+    from PIL import Image
+
+    try:
+        job = printing.get_job(job_id)
+    except NotFound:
+        abort(404)
+    path = printing.preview_file(job)
+    if path is None:
+        abort(404)
+    with Image.open(path) as img:
+        dpi = float(img.info.get("dpi", (203, 203))[0])
+        buf = io.BytesIO()
+        img.convert("L").save(buf, format="PDF", resolution=dpi)
+    buf.seek(0)
+    return send_file(buf, mimetype="application/pdf", download_name=f"label-{job.id}.pdf")
+
+
+@bp.route("/sim/<name>")
+@role_required("owner", "manager")
+def sim_preview(name: str):
+    if not SIM_PREVIEW.match(name):
+        abort(404)
+    path = printing.config()["sim_dir"] / name
+    if not path.is_file():
+        abort(404)
+    return send_file(path.resolve(), mimetype="image/png", max_age=3600)

@@ -1,0 +1,105 @@
+"""/sms: the log of both directions with filters and resend; /sms/templates: the
+owner edits the texts with a live length/parts counter."""
+from __future__ import annotations
+
+import logging
+
+import peewee
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from appliance import sms
+from appliance.errors import InputError
+from db.models.customers import Customer
+from db.models.sms import KINDS, STATUSES, SmsMessage, SmsTemplate
+from web.auth import role_required
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("sms", __name__, url_prefix="/sms")
+PAGE = 100
+
+
+def _filtered(args):
+    q = SmsMessage.select(SmsMessage, Customer).join(Customer, join_type=peewee.JOIN.LEFT_OUTER,
+                                                     on=(SmsMessage.customer == Customer.id))
+    direction = args.get("direction", "")
+    if direction in ("in", "out"):
+        q = q.where(SmsMessage.direction == direction)
+    status = args.get("status", "")
+    if status in STATUSES:
+        q = q.where(SmsMessage.status == status)
+    kind = args.get("kind", "")
+    if kind in KINDS:
+        q = q.where(SmsMessage.kind == kind)
+    text = (args.get("q") or "").strip()
+    if text:
+        digits = "".join(ch for ch in text if ch.isdigit())
+        cond = SmsMessage.text.contains(text) | Customer.name.contains(text)
+        if len(digits) >= 3:
+            cond |= SmsMessage.phone.contains(digits[-10:])
+        q = q.where(cond)
+    return q.order_by(SmsMessage.id.desc()).limit(PAGE)
+
+
+@bp.route("", endpoint="log")
+@role_required("owner", "manager")
+def log_view():
+    rows = list(_filtered(request.args))
+    ctx = {"rows": rows, "args": request.args, "statuses": STATUSES, "kinds": KINDS,
+           "uncertain": SmsMessage.select().where(SmsMessage.status == "uncertain").count()}
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "sms-rows":
+        return render_template("sms/_rows.html", **ctx)
+    return render_template("sms/log.html", **ctx)
+
+
+
+@bp.route("/<int:message_id>/resend", methods=["POST"])
+@role_required("owner", "manager")
+def resend(message_id: int):
+    msg = SmsMessage.get_or_none(SmsMessage.id == message_id) or abort(404)
+    try:
+        new = sms.resend(msg, current_user)
+        flash(f"SMS поставлено в очередь повторно (№{new.id}).", "ok")
+    except InputError as exc:
+        flash(exc.message, "error")
+    return redirect(request.referrer or url_for("sms.log"))
+
+
+@bp.route("/counter", methods=["POST"])
+@role_required("owner", "manager")
+def counter():
+    text = request.form.get("text", request.form.get("body", ""))
+    rendered = sms.preview(text) if request.form.get("template") else text
+    error = ""
+    if request.form.get("template"):
+        try:
+            sms.validate_template(text)
+        except InputError as exc:
+            error = exc.message
+    return render_template("sms/_counter.html", c=sms.counter(rendered), preview=rendered,
+                           show_preview=bool(request.form.get("template")), error=error)
+
+
+@bp.route("/templates")
+@role_required("owner")
+def templates():
+    rows = list(SmsTemplate.select().order_by(SmsTemplate.id))
+    return render_template("sms/templates.html", rows=rows, placeholders=sms.PLACEHOLDERS, sms=sms, errors={})
+
+
+@bp.route("/templates/<code>", methods=["POST"])
+@role_required("owner")
+def save_template(code: str):
+    try:
+        sms.update_template(code, request.form.get("body", ""), current_user, request.form.get("title") or None)
+    except InputError as exc:
+        log.info("template %s not saved: %s", code, exc.message)
+        rows = list(SmsTemplate.select().order_by(SmsTemplate.id))
+        for r in rows:
+            if r.code == code:
+                r.body = request.form.get("body", "")
+        return render_template("sms/templates.html", rows=rows, placeholders=sms.PLACEHOLDERS, sms=sms,
+                               errors={code: exc.message}), 422
+    flash("Шаблон сохранён.", "ok")
+    return redirect(url_for("sms.templates") + f"#tpl-{code}")

@@ -1,0 +1,418 @@
+"""Stock: the morning reorder list, the mandatory assortment, analogs, price check,
+supplier settings. Thin views over ``appliance.stock_watch`` / ``price_check``."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from appliance import analogs, audit, price_check, stock_watch
+from appliance.clock import to_local, utcnow
+from appliance.errors import InputError
+from appliance.suppliers import link, registry
+from appliance.suppliers.base import SupplierError
+from db import database
+from db.models.suppliers import (
+    AnalogGroup,
+    AnalogMember,
+    MandatoryItem,
+    ReorderLine,
+    StockWatchRun,
+    SupplierAccount,
+    SupplierOrder,
+)
+from web.auth import OFFICE_ROLES, role_required
+
+bp = Blueprint("stock", __name__)
+log = logging.getLogger(__name__)
+
+FILTER_STATES = [("", "все к заказу"), ("buy", "купить"), ("high_price", "цена высокая"),
+                 ("waiting_link", "ждут связи"), ("no_offer", "нет предложений")]
+
+
+def sparkline(points: list[tuple[object, int]], width: int = 120, height: int = 28) -> Markup:
+    """A tiny server-side SVG of the best price per day."""
+    if len(points) < 2:
+        return Markup("")
+    prices = [p for _, p in points]
+    lo, hi = min(prices), max(prices)
+    span = (hi - lo) or 1
+    step = width / (len(points) - 1)
+    coords = " ".join(f"{i * step:.1f},{height - 2 - (p - lo) / span * (height - 4):.1f}"
+                      for i, p in enumerate(prices))
+    title = f"цена за {len(points)} дн.: от {lo / 100:.0f} до {hi / 100:.0f} ₽"
+    return Markup(f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+                  f'role="img" aria-label="{title}"><title>{title}</title>'
+                  f'<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{coords}"/></svg>')
+
+
+def _links() -> dict:
+    try:
+        return link.stored_states()
+    except Exception:
+        return {}
+
+
+def _supplier_names() -> dict[str, str]:
+    return {c: cfg.display_name for c, cfg in registry.configs().items()}
+
+
+# -- the morning page --------------------------------------------------------------
+
+@bp.route("/stock/reorder")
+@role_required(*OFFICE_ROLES)
+def reorder():
+    state = request.args.get("state", "")
+    supplier = request.args.get("supplier", "")
+    q = request.args.get("q", "").strip()
+    lines = stock_watch.reorder_lines(state=state, supplier=supplier, search=q)
+    charts = {ln.id: sparkline(stock_watch.price_history(ln.item)) for ln in lines if ln.price_kop}
+    ctx = dict(lines=lines, charts=charts, state=state, supplier=supplier, q=q, states=FILTER_STATES,
+               labels=stock_watch.STATE_LABELS, names=_supplier_names(),
+               total_kop=sum((ln.price_kop or 0) * ln.qty for ln in lines if ln.ticked))
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "reorder-table":
+        return render_template("stock/_reorder_table.html", **ctx)
+    last_run = StockWatchRun.select().order_by(StockWatchRun.id.desc()).first()
+    orders = list(SupplierOrder.select().order_by(SupplierOrder.id.desc()).limit(15))
+    return render_template("stock/reorder.html", last_run=last_run, orders=orders, links=_links(),
+                           to_local=to_local, **ctx)
+
+
+@bp.route("/stock/reorder/<int:line_id>/tick", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def tick(line_id: int):
+    stock_watch.set_ticked(line_id, bool(request.form.get("line")), current_user)
+    return Response(status=204)
+
+
+@bp.route("/stock/reorder/<int:line_id>/qty", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def set_qty(line_id: int):
+    try:
+        qty = int((request.form.get("qty") or "0").strip())
+        line = stock_watch.set_qty(line_id, qty, current_user)
+    except ValueError:
+        return Response("Количество — целое число", status=422)
+    except InputError as e:
+        return Response(e.message, status=422)
+    return _row(line)
+
+
+def _row(line: ReorderLine):
+    line = ReorderLine.select(ReorderLine, MandatoryItem).join(MandatoryItem).where(ReorderLine.id == line.id).get()
+    chart = sparkline(stock_watch.price_history(line.item)) if line.price_kop else ""
+    return render_template("stock/_reorder_row.html", ln=line, chart=chart, labels=stock_watch.STATE_LABELS,
+                           names=_supplier_names())
+
+
+@bp.route("/stock/reorder/order", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def order_selected():
+    ids = request.form.getlist("line")
+    try:
+        orders = stock_watch.order_selected(ids, current_user)
+    except InputError as e:
+        flash(e.message, "error")
+        return redirect(url_for(".reorder"))
+    names = _supplier_names()
+    flash("Заказы поставщикам поставлены в очередь: " + ", ".join(
+        f"{names.get(o.supplier, o.supplier)} ({o.lines.count()} поз.)" for o in orders)
+        + ". Отправятся, как только будет связь.", "success")
+    return redirect(url_for(".reorder"))
+
+
+@bp.route("/stock/orders")
+@role_required(*OFFICE_ROLES)
+def orders_partial():
+    orders = list(SupplierOrder.select().order_by(SupplierOrder.id.desc()).limit(15))
+    return render_template("stock/_orders.html", orders=orders, names=_supplier_names())
+
+
+# -- mandatory assortment ------------------------------------------------------------
+
+@bp.route("/stock/mandatory", methods=["GET", "POST"])
+@role_required(*OFFICE_ROLES)
+def mandatory():
+    form = {}
+    if request.method == "POST":
+        form = request.form
+        try:
+            item = stock_watch.save_item(form, current_user)
+            flash(f"{item.article} {item.brand} добавлен в список обязательного наличия", "success")
+            return redirect(url_for(".mandatory"))
+        except InputError as e:
+            flash(e.message, "error")
+    q = request.args.get("q", "").strip()
+    query = MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.article)
+    if q:
+        query = query.where(MandatoryItem.article_key.contains(q.upper().replace("-", "").replace(" ", ""))
+                            | MandatoryItem.name.contains(q))
+    return render_template("stock/mandatory.html", items=list(query.limit(500)), q=q, form=form,
+                           total=MandatoryItem.select().where(MandatoryItem.active).count())
+
+
+@bp.route("/stock/mandatory/<int:item_id>", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def mandatory_edit(item_id: int):
+    item = MandatoryItem.get_or_none(MandatoryItem.id == item_id)
+    if item is None:
+        abort(404)
+    if request.form.get("action") == "remove":
+        stock_watch.remove_item(item_id, current_user)
+        flash(f"{item.article} убран из списка", "success")
+        return redirect(url_for(".mandatory"))
+    try:
+        stock_watch.save_item(request.form, current_user, item=item)
+        flash(f"{item.article}: сохранено", "success")
+    except InputError as e:
+        flash(e.message, "error")
+    return redirect(url_for(".mandatory", q=request.args.get("q", "")))
+
+
+@bp.route("/stock/mandatory/import", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def mandatory_import():
+    text = _uploaded_text()
+    try:
+        n = stock_watch.import_mandatory_csv(text, current_user)
+        flash(f"Загружено позиций: {n}", "success")
+    except InputError as e:
+        log.warning("mandatory list import refused: %s", e.message)
+        flash(e.message, "error")
+    return redirect(url_for(".mandatory"))
+
+
+@bp.route("/stock/mandatory.csv")
+@role_required(*OFFICE_ROLES)
+def mandatory_export():
+    body = stock_watch.export_mandatory_csv().encode("cp1251", errors="replace")
+    return Response(body, mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=mandatory.csv"})
+
+
+def _uploaded_text() -> str:
+    f = request.files.get("file")
+    raw = f.read() if f else (request.form.get("text") or "").encode("utf-8")
+    for enc in ("utf-8-sig", "cp1251"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")
+
+
+# -- analogs -------------------------------------------------------------------------
+
+def _parse_parts(text: str) -> list[tuple[str, str]]:
+    """One part per line: 'article brand' or 'article;brand'."""
+    parts = []
+    for line in (text or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if ";" in line:
+            a, _, b = line.partition(";")
+        else:
+            a, _, b = line.partition(" ")
+        parts.append((a.strip(), b.strip()))
+    return parts
+
+
+@bp.route("/stock/analogs", methods=["GET", "POST"])
+@role_required(*OFFICE_ROLES)
+def analog_groups():
+    if request.method == "POST":
+        try:
+            analogs.link(_parse_parts(request.form.get("parts", "")), name=request.form.get("name", ""),
+                         actor=current_user)
+            flash("Группа аналогов сохранена", "success")
+            return redirect(url_for(".analog_groups"))
+        except InputError as e:
+            flash(e.message, "error")
+    q = request.args.get("q", "").strip()
+    groups = analogs.groups(q)
+    members = {}
+    for m in AnalogMember.select().where(AnalogMember.group.in_([g.id for g in groups])).order_by(AnalogMember.id):
+        members.setdefault(m.group_id, []).append(m)
+    return render_template("stock/analogs.html", groups=groups, members=members, q=q,
+                           total=AnalogGroup.select().count())
+
+
+@bp.route("/stock/analogs/member/<int:member_id>/remove", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def analog_unlink(member_id: int):
+    analogs.unlink(member_id, current_user)
+    flash("Артикул убран из группы", "success")
+    return redirect(url_for(".analog_groups"))
+
+
+@bp.route("/stock/analogs/import", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def analogs_import():
+    try:
+        n = analogs.import_csv(_uploaded_text(), current_user)
+        flash(f"Загружено групп: {n}", "success")
+    except InputError as e:
+        log.warning("analogs import refused: %s", e.message)
+        flash(e.message, "error")
+    return redirect(url_for(".analog_groups"))
+
+
+@bp.route("/stock/analogs.csv")
+@role_required(*OFFICE_ROLES)
+def analogs_export():
+    return Response(analogs.export_csv().encode("cp1251", errors="replace"), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=analogs.csv"})
+
+
+# -- price check ---------------------------------------------------------------------
+
+@bp.route("/price-check")
+@role_required(*OFFICE_ROLES)
+def price_check_page():
+    article = request.args.get("article", "").strip()
+    brand = request.args.get("brand", "").strip()
+    return_to = request.args.get("return_to", "")
+    token = price_check.start(article, brand or None) if article else ""
+    members = analogs.members_of(article, brand) if article and brand else []
+    ctx = dict(article=article, brand=brand, token=token, return_to=return_to, members=members,
+               sort=request.args.get("sort", "price"))
+    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "pc-results":
+        return render_template("stock/_price_results.html", **ctx, **_progress_ctx(token, ctx["sort"]))
+    return render_template("stock/price_check.html", **ctx, **_progress_ctx(token, ctx["sort"]))
+
+
+@bp.route("/price-check/results")
+@role_required(*OFFICE_ROLES)
+def price_check_results():
+    token = request.args.get("token", "")
+    sort = request.args.get("sort", "price")
+    ctx = _progress_ctx(token, sort)
+    if ctx["progress"] is None:
+        return Response('<p class="muted">Проценка устарела — обновите страницу.</p>', mimetype="text/html")
+    return render_template("stock/_price_results.html", token=token, sort=sort,
+                           return_to=request.args.get("return_to", ""), article=ctx["progress"].article,
+                           brand=ctx["progress"].brand, **ctx)
+
+
+def _progress_ctx(token: str, sort: str) -> dict:
+    prog = price_check.progress(token) if token else None
+    offers = []
+    if prog:
+        offers = price_check.rank(prog.own + [o for a in prog.answers for o in a.offers], sort=sort)
+    return {"progress": prog, "offers": offers, "pick_url": _pick_url}
+
+
+def _pick_url(return_to: str, offer) -> str:
+    """Where "Выбрать" goes: back to the order line form with the offer in the query."""
+    if not return_to.startswith("/"):
+        return ""
+    params = {"supplier": offer.supplier, "article": offer.article, "brand": offer.brand, "name": offer.name,
+              "price_kop": offer.price_kop, "retail_kop": offer.retail_kop or "", "days_min": offer.days_min,
+              "days_max": offer.days_max, "offer_key": offer.offer_key}
+    sep = "&" if "?" in return_to else "?"
+    return return_to + sep + urlencode(params)
+
+
+# -- supplier settings ---------------------------------------------------------------
+
+SUPPLIER_FIELDS = ("name", "kind", "url", "login", "markup", "lead_days", "working_days", "concurrency",
+                   "rate_limit", "options")
+
+
+@bp.route("/stock/suppliers")
+@role_required(*OFFICE_ROLES)
+def suppliers():
+    configs = sorted(registry.configs().values(), key=lambda c: c.code)
+    return render_template("stock/suppliers.html", configs=configs, links=_links(),
+                           label=lambda st: link.label_ru(st, to_local))
+
+
+def _supplier_values(form) -> dict:
+    def num(name, cast, default):
+        raw = (form.get(name) or "").strip().replace(",", ".")
+        if not raw:
+            return default
+        try:
+            value = cast(raw)
+        except ValueError:
+            raise InputError(f"Поле «{name}»: нужно число", field=name) from None
+        if value < 0:
+            raise InputError(f"Поле «{name}»: не может быть отрицательным", field=name)
+        return value
+
+    kind = form.get("kind", "abcp")
+    if kind not in ("abcp", "pricelist"):
+        raise InputError("Тип поставщика: API (ABCP) или прайс-лист", field="kind")
+    if not (form.get("url") or "").strip():
+        raise InputError("Укажите адрес API или папку/ссылку прайс-листа", field="url")
+    return dict(name=(form.get("name") or "").strip(), kind=kind, url=form.get("url", "").strip(),
+                login=(form.get("login") or "").strip(), markup=num("markup", float, 0.0),
+                lead_days=num("lead_days", int, 0), working_days=(form.get("working_days") or "1-5").strip(),
+                concurrency=max(1, num("concurrency", int, 4)), rate_limit=num("rate_limit", float, 5.0),
+                options=form.get("options", ""), enabled=form.get("enabled") == "1")
+
+
+@bp.route("/stock/suppliers/new", methods=["GET", "POST"])
+@bp.route("/stock/suppliers/<code>", methods=["GET", "POST"])
+@role_required("owner")
+def supplier_form(code: str | None = None):
+    row = SupplierAccount.get_or_none(SupplierAccount.code == code) if code else None
+    ini = registry.ini_configs().get(code) if code else None
+    if code and row is None and ini is None:
+        abort(404)
+    form = request.form if request.method == "POST" else None
+    if request.method == "POST":
+        try:
+            new_code = (code or request.form.get("code", "")).strip().lower()
+            if not new_code or not new_code.replace("_", "").replace("-", "").isalnum():
+                raise InputError("Код поставщика — латиница и цифры, например autoeuro", field="code")
+            values = _supplier_values(request.form)
+            password = request.form.get("password", "")
+            now = utcnow()
+            with database.atomic():
+                if row is None:
+                    if code is None and new_code in registry.configs():
+                        raise InputError("Поставщик с таким кодом уже есть", field="code")
+                    row = SupplierAccount(code=new_code, created_at=now,
+                                          password=ini.password if ini else "")
+                    changes = {k: (None, v) for k, v in values.items()}
+                else:
+                    changes = audit.diff(row, values)
+                for k, v in values.items():
+                    setattr(row, k, v)
+                if password:
+                    row.password = password
+                    changes["password"] = ("***", "*** (изменён)")
+                row.updated_at = now
+                row.save()
+                audit.record(current_user, "supplier.save", row, changes)
+            registry.reset()
+            ok = _ping(new_code)
+            flash(f"Поставщик {row.name or row.code} сохранён. " + ("Связь есть." if ok else
+                  "Проверка связи не прошла — проверьте адрес, логин и пароль."), "success" if ok else "warning")
+            return redirect(url_for(".suppliers"))
+        except InputError as e:
+            flash(e.message, "error")
+    current = row or ini
+    return render_template("stock/supplier_form.html", code=code, row=row, ini=ini, current=current, form=form)
+
+
+def _ping(code: str) -> bool:
+    try:
+        return registry.get(code).ping()
+    except (KeyError, ValueError, SupplierError):
+        return False
+
+
+@bp.route("/stock/suppliers/<code>/check", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def supplier_check(code: str):
+    ok = _ping(code)
+    state = link.tracker.state(code)
+    text = "на связи" if ok else link.label_ru(state, to_local) or "нет связи"
+    return Response(f'<span class="tag {"" if ok else "warn"}">{text}</span>', mimetype="text/html")

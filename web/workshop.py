@@ -1,0 +1,520 @@
+"""The workshop: the bay schedule, work orders, the wall tablet and the website's booking endpoint.
+
+Roles: staff (owner, manager, mechanic — the service advisor is a mechanic or a manager)
+plan and edit; the `display` role (the wall tablet, logged in by a device token) sees only
+the board pages and may post only the three board statuses, attributed to a mechanic, when
+the owner allows it ([workshop] mechanics_may_change_status).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_user
+
+from appliance import audit, clock, customers, settings
+from appliance.clock import local_to_utc, to_local
+from appliance.customers import VehicleInput
+from appliance.errors import InputError
+from appliance.workshop import bookings, devices, reports, schedule, website, work_orders
+from appliance.workshop.work_orders import ACTION_LABELS, BOARD_ACTIONS, TRANSITIONS, OrderInput
+from db.models.customers import Customer, Vehicle
+from db.models.workshop import BOOKING_SOURCES, KINDS, SEVERITIES, STATUSES, Booking, WorkOrder
+from web.auth import STAFF_ROLES, role_required
+from web.extensions import csrf
+
+bp = Blueprint("workshop", __name__)
+log = logging.getLogger(__name__)
+
+BOARD_ROLES = ("display", "owner", "manager", "mechanic")
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _day(value: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value) if value else clock.local_today()
+    except ValueError:
+        return clock.local_today()
+
+
+def _when(day: str | None, hhmm: str | None, field: str) -> dt.datetime:
+    """A date and an HH:MM typed in shop time -> naive UTC."""
+    try:
+        date = dt.date.fromisoformat((day or "").strip())
+        hh, mm = (hhmm or "").strip().split(":")[:2]
+        return local_to_utc(dt.datetime.combine(date, dt.time(int(hh), int(mm))))
+    except ValueError:
+        raise InputError("Укажите дату и время, например 23.11.2026 10:30.", field) from None
+
+
+def _int(value, field: str) -> int | None:
+    value = str(value or "").strip().replace(" ", "")
+    if not value:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        raise InputError("Здесь нужно число.", field) from None
+
+
+def _load(wo_id: int) -> WorkOrder:
+    wo = work_orders.get(wo_id)
+    if wo is None:
+        abort(404)
+    return wo
+
+
+@bp.app_template_global()
+def workshop_orders_for(customer) -> list:
+    """Rows for the customer card's «Ремонты» section."""
+    return work_orders.for_customer(customer.id, limit=20)
+
+
+@bp.app_template_global()
+def workshop_repair_stats(customer):
+    import datetime as _dt
+    return reports.repair_visits(_dt.datetime(2000, 1, 1), _dt.datetime(2100, 1, 1), customer.id)
+
+
+# --- the schedule ---------------------------------------------------------------------
+
+@bp.route("/workshop", endpoint="schedule")
+@role_required(*STAFF_ROLES)
+def schedule_page():
+    day = _day(request.args.get("date"))
+    highlight = request.args.get("booking", type=int)
+    if highlight and not request.args.get("date"):
+        booking = Booking.get_or_none(Booking.id == highlight)
+        if booking and booking.wish_at:
+            day = to_local(booking.wish_at).date()
+    return render_template("workshop/schedule.html", grid=schedule.day_grid(day), highlight=highlight,
+                           prev_day=day - dt.timedelta(days=1), next_day=day + dt.timedelta(days=1))
+
+
+@bp.route("/workshop/grid")
+@role_required(*STAFF_ROLES)
+def grid():
+    return render_template("workshop/_grid.html", grid=schedule.day_grid(_day(request.args.get("date"))))
+
+
+@bp.route("/workshop/week")
+@role_required(*STAFF_ROLES)
+def week():
+    day = _day(request.args.get("date"))
+    monday = day - dt.timedelta(days=day.weekday())
+    return render_template("workshop/week.html", week=schedule.week_grid(monday), today=clock.local_today(),
+                           prev_week=monday - dt.timedelta(days=7), next_week=monday + dt.timedelta(days=7))
+
+
+def _form_context(form, error=None, field=None):
+    booking = Booking.get_or_none(Booking.id == _int(form.get("booking_id"), "booking")) if form.get("booking_id") else None
+    customer = None
+    if booking:
+        customer = booking.customer
+    elif form.get("customer_id"):
+        customer = Customer.get_or_none(Customer.id == _int(form.get("customer_id"), "customer"))
+    elif form.get("phone"):
+        try:
+            from appliance import phones
+            customer = customers.find_by_phone(phones.normalize(form.get("phone")))
+        except InputError:
+            customer = None
+    vehicles = list(customer.vehicles.where(Vehicle.deleted_at.is_null())) if customer else []
+    inspection = None
+    if booking and booking.vehicle_id:
+        inspection = work_orders.open_inspection(booking.vehicle)
+    return {"form": form, "booking": booking, "customer": customer, "vehicles": vehicles, "error": error,
+            "field": field, "bays": schedule.active_bays(), "mechanics": work_orders.mechanics(), "kinds": KINDS,
+            "inspection": inspection, "hours": schedule.hours()}
+
+
+@bp.route("/workshop/new")
+@role_required(*STAFF_ROLES)
+def new_order():
+    """The dialog after a click on an empty slot (or a booking dropped onto the grid)."""
+    form = dict(request.args.items())
+    hours = schedule.hours()
+    if form.get("start") and not form.get("end"):
+        try:
+            hh, mm = form["start"].split(":")
+            minutes = int(hh) * 60 + int(mm) + settings.get().getint("workshop", "default_duration_minutes")
+            close = hours.closes.hour * 60 + hours.closes.minute
+            minutes = min(minutes, close)
+            form["end"] = f"{minutes // 60:02d}:{minutes % 60:02d}"
+        except ValueError:
+            pass
+    form.setdefault("date", clock.local_today().isoformat())
+    return render_template("workshop/_order_form.html", **_form_context(form))
+
+
+@bp.route("/workshop/customer-vehicles")
+@role_required(*STAFF_ROLES)
+def customer_vehicles():
+    return render_template("workshop/_customer_pick.html", **_form_context(dict(request.args.items())))
+
+
+@bp.route("/workshop/work-orders", methods=["POST"])
+@role_required(*STAFF_ROLES)
+def create_order():
+    form = request.form
+    try:
+        start = _when(form.get("date"), form.get("start"), "start")
+        end = _when(form.get("date"), form.get("end"), "end")
+        data = OrderInput(customer_id=0, bay_id=_int(form.get("bay"), "bay") or 0, start=start, end=end,
+                          vehicle_id=_int(form.get("vehicle_id"), "vehicle"), mechanic_id=_int(form.get("mechanic"), "mechanic"),
+                          kind=form.get("kind", "repair"), complaint=form.get("complaint", ""),
+                          mileage=_int(form.get("mileage"), "mileage"),
+                          inspection_id=_int(form.get("inspection_id"), "inspection") if form.get("link_inspection") else None)
+        booking_id = _int(form.get("booking_id"), "booking")
+        if booking_id:
+            booking = Booking.get_or_none(Booking.id == booking_id)
+            if booking is None:
+                raise InputError("Запись не найдена.", "booking")
+            data.customer_id, data.booking_id = booking.customer_id, booking.id
+            data.vehicle_id = data.vehicle_id or booking.vehicle_id
+            if not data.complaint:
+                data.complaint = booking.complaint
+            wo = work_orders.create(data, _actor())
+        elif form.get("customer_id"):
+            data.customer_id = _int(form.get("customer_id"), "customer")
+            wo = work_orders.create(data, _actor())
+        else:
+            car = VehicleInput(make=form.get("make", ""), model=form.get("model", ""), plate=form.get("plate", ""))
+            wo = work_orders.create_for_phone(form.get("phone", ""), form.get("name", ""), car, data, _actor())
+    except InputError as exc:
+        log.info("work order refused: %s (%s)", exc.message, exc.field)
+        return render_template("workshop/_order_form.html", **_form_context(form, exc.message, exc.field)), 422
+    if request.htmx:
+        response = make_response(render_template("workshop/_grid.html", grid=schedule.day_grid(to_local(wo.planned_start).date())))
+        response.headers["HX-Retarget"] = "#schedule-grid"
+        response.headers["HX-Reswap"] = "outerHTML"
+        # JSON with \u escapes: a header must stay ASCII.
+        response.headers["HX-Trigger"] = json.dumps({"workshop-saved": f"Заказ-наряд {wo.number} запланирован."})
+        return response
+    flash(f"Заказ-наряд {wo.number} запланирован.")
+    return redirect(url_for("workshop.order", wo_id=wo.id))
+
+
+@bp.route("/workshop/work-orders/<int:wo_id>/move", methods=["POST"])
+@role_required(*STAFF_ROLES)
+def move(wo_id: int):
+    """Drag/resize from workshop.js: 200 with the fresh grid, or 409 with the reason."""
+    wo = _load(wo_id)
+    form = request.form
+    try:
+        start = _when(form.get("date"), form.get("start"), "start")
+        end = _when(form.get("date"), form.get("end"), "end")
+        bay_id = _int(form.get("bay"), "bay") or wo.bay_id
+        wo = work_orders.move(wo, bay_id, start, end, _actor())
+    except InputError as exc:
+        log.info("move of work order %s refused: %s", wo_id, exc.message)
+        return jsonify(error=exc.message), 409
+    return render_template("workshop/_grid.html", grid=schedule.day_grid(to_local(wo.planned_start).date()))
+
+
+# --- the work order -------------------------------------------------------------------
+
+def _order_context(wo: WorkOrder, error=None, field=None):
+    return {"wo": wo, "totals": work_orders.totals(wo), "history": work_orders.history(wo),
+            "transitions": [(s, ACTION_LABELS.get(s, s)) for s in TRANSITIONS.get(wo.status, ())],
+            "mechanics": work_orders.mechanics(), "kinds": KINDS, "severities": SEVERITIES,
+            "repairs": list(wo.repairs), "error": error, "field": field,
+            "can_print_label": _printing_available(), "wo_day": to_local(wo.planned_start).date().isoformat(), "audit_entries": list(audit.history("work_order", wo.id, 30))}
+
+
+def _printing_available() -> bool:
+    try:
+        import appliance.printing  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@bp.route("/workshop/work-orders/<int:wo_id>")
+@role_required(*STAFF_ROLES)
+def order(wo_id: int):
+    return render_template("workshop/order.html", **_order_context(_load(wo_id)))
+
+
+@bp.route("/workshop/work-orders/<int:wo_id>", methods=["POST"])
+@role_required(*STAFF_ROLES)
+def update_order(wo_id: int):
+    wo = _load(wo_id)
+    form = request.form
+    try:
+        work_orders.update(wo, _actor(), form.get("complaint", ""), form.get("recommendations", ""),
+                           _int(form.get("mileage"), "mileage"), _int(form.get("mechanic"), "mechanic"),
+                           form.get("kind") or None)
+    except InputError as exc:
+        return render_template("workshop/order.html", **_order_context(wo, exc.message, exc.field)), 422
+    flash("Заказ-наряд сохранён.")
+    return redirect(url_for("workshop.order", wo_id=wo.id))
+
+
+@bp.route("/workshop/work-orders/<int:wo_id>/status", methods=["POST"])
+@role_required(*STAFF_ROLES)
+def status(wo_id: int):
+    wo = _load(wo_id)
+    try:
+        wo = work_orders.set_status(wo, request.form.get("status", ""), _actor(), note=request.form.get("note", ""))
+    except InputError as exc:
+        flash(exc.message, "error")
+    else:
+        flash(f"{wo.number}: {wo.status_label}.")
+    return redirect(request.form.get("next") or url_for("workshop.order", wo_id=wo.id))
+
+
+@bp.route("/workshop/work-orders/<int:wo_id>/lines", methods=["POST"])
+@role_required(*STAFF_ROLES)
+def add_line(wo_id: int):
+    wo = _load(wo_id)
+    form = request.form
+    try:
+        if form.get("line") == "work":
+            work_orders.add_work(wo, form.get("work_name"), form.get("norm_hours"), form.get("work_price"), _actor())
+        elif form.get("line") == "part":
+            work_orders.add_part(wo, form.get("part_name"), form.get("qty"), form.get("part_price"), _actor(),
+                                 article=form.get("article", ""), brand=form.get("brand", ""),
+                                 source=form.get("part_source", "stock"))
+        elif form.get("line") == "finding":
+            work_orders.add_finding(wo, form.get("finding"), form.get("severity", "soon"), form.get("estimate"), _actor())
+        else:
+            abort(400)
+    except InputError as exc:
+        return render_template("workshop/order.html", **_order_context(wo, exc.message, exc.field)), 422
+    return redirect(url_for("workshop.order", wo_id=wo.id) + "#lines")
+
+
+@bp.route("/workshop/work-orders/<int:wo_id>/lines/<kind>/<int:line_id>/delete", methods=["POST"])
+@role_required(*STAFF_ROLES)
+def delete_line(wo_id: int, kind: str, line_id: int):
+    wo = _load(wo_id)
+    try:
+        work_orders.remove_line(wo, kind, line_id, _actor())
+    except InputError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("workshop.order", wo_id=wo.id) + "#lines")
+
+
+@bp.route("/workshop/work-orders/<int:wo_id>/print")
+@role_required(*STAFF_ROLES)
+def print_order(wo_id: int):
+    wo = _load(wo_id)
+    return render_template("workshop/print.html", wo=wo, totals=work_orders.totals(wo),
+                           shop_phone=settings.get().get("app", "shop_phone"))
+
+
+@bp.route("/workshop/work-orders/<int:wo_id>/key-label", methods=["POST"])
+@role_required(*STAFF_ROLES)
+def key_label(wo_id: int):
+    wo = _load(wo_id)
+    try:
+        work_orders.print_key_label(wo, _actor())
+    except InputError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Этикетка для ключей отправлена на принтер.")
+    return redirect(url_for("workshop.order", wo_id=wo.id))
+
+
+# --- bookings -------------------------------------------------------------------------
+
+@bp.route("/workshop/bookings/new", methods=["GET", "POST"])
+@role_required(*STAFF_ROLES)
+def new_booking():
+    form = request.form if request.method == "POST" else request.args
+    customer = Customer.get_or_none(Customer.id == _int(form.get("customer_id"), "customer")) if form.get("customer_id") else None
+    error = field = None
+    if request.method == "POST":
+        try:
+            wish = None
+            if form.get("wish_date"):
+                wish = _when(form.get("wish_date"), form.get("wish_time") or "09:00", "wish_at")
+            data = bookings.BookingInput(
+                phone=form.get("phone", ""), name=form.get("name", ""),
+                customer_id=customer.id if customer else None, vehicle_id=_int(form.get("vehicle_id"), "vehicle"),
+                vehicle_text=form.get("vehicle_text", ""), complaint=form.get("complaint", ""), wish_at=wish,
+                source=form.get("source", "phone"))
+            booking = bookings.create_booking(data, _actor())
+        except InputError as exc:
+            error, field = exc.message, exc.field
+            log.info("booking refused: %s (%s)", exc.message, exc.field)
+        else:
+            flash(f"Запись добавлена: {bookings.describe(booking)}. Перетащите её на сетку, чтобы запланировать.")
+            day = to_local(booking.wish_at).date().isoformat() if booking.wish_at else None
+            return redirect(url_for("workshop.schedule", date=day, booking=booking.id))
+    vehicles = list(customer.vehicles.where(Vehicle.deleted_at.is_null())) if customer else []
+    return render_template("workshop/booking_form.html", form=form, customer=customer, vehicles=vehicles,
+                           sources=BOOKING_SOURCES, error=error, field=field), (422 if error else 200)
+
+
+@bp.route("/workshop/bookings/<int:booking_id>/cancel", methods=["POST"])
+@role_required(*STAFF_ROLES)
+def cancel_booking(booking_id: int):
+    booking = Booking.get_or_none(Booking.id == booking_id)
+    if booking is None:
+        abort(404)
+    try:
+        bookings.cancel(booking, _actor(), request.form.get("reason", ""))
+    except InputError as exc:
+        flash(exc.message, "error")
+    else:
+        flash("Запись отменена.")
+    return redirect(url_for("workshop.schedule"))
+
+
+# --- the wall tablet ------------------------------------------------------------------
+
+def _board_html() -> tuple[str, str]:
+    data = schedule.board(clock.local_today())
+    body = render_template("workshop/_board_columns.html", board=data, statuses=STATUSES,
+                           now_local=to_local(data["now"]))
+    return body, hashlib.sha1(body.encode("utf-8")).hexdigest()[:16]
+
+
+@bp.route("/workshop/board")
+@role_required(*BOARD_ROLES)
+def board():
+    body, version = _board_html()
+    return render_template("workshop/board.html", body=body, version=version, today=clock.local_today(),
+                           refresh=settings.get().getint("workshop", "board_refresh_seconds") or 5)
+
+
+@bp.route("/workshop/board/grid")
+@role_required(*BOARD_ROLES)
+def board_grid():
+    """Polled by the tablet: 204 when nothing changed, so the screen never redraws for nothing."""
+    body, version = _board_html()
+    if request.args.get("v") == version:
+        return "", 204
+    return render_template("workshop/_board.html", body=body, version=version,
+                           refresh=settings.get().getint("workshop", "board_refresh_seconds") or 5)
+
+
+def _popup(wo: WorkOrder, error: str | None = None, done: str | None = None):
+    may_change = settings.get().getbool("workshop", "mechanics_may_change_status") or current_user.role != "display"
+    return render_template("workshop/_board_popup.html", wo=wo, totals=work_orders.totals(wo), error=error, done=done,
+                           actions=[(s, label) for s, label in BOARD_ACTIONS.items()
+                                    if s in TRANSITIONS.get(wo.status, ()) or (wo.status == "planned" and s == "in_work")],
+                           may_change=may_change, mechanics=work_orders.mechanics(),
+                           is_display=current_user.role == "display")
+
+
+@bp.route("/workshop/board/wo/<int:wo_id>")
+@role_required(*BOARD_ROLES)
+def board_popup(wo_id: int):
+    return _popup(_load(wo_id))
+
+
+@bp.route("/workshop/board/wo/<int:wo_id>/status", methods=["POST"])
+@role_required(*BOARD_ROLES)
+def board_status(wo_id: int):
+    wo = _load(wo_id)
+    try:
+        wo = work_orders.board_set_status(wo, request.form.get("status", ""), _int(request.form.get("mechanic"), "mechanic"),
+                                          _actor())
+    except InputError as exc:
+        log.info("board status refused for work order %s: %s", wo_id, exc.message)
+        return _popup(wo, error=exc.message), 422
+    response = make_response(_popup(wo, done=f"Отмечено: {wo.status_label}."))
+    response.headers["HX-Trigger"] = "board-refresh"
+    return response
+
+
+@bp.route("/workshop/device/<token>")
+def device_login(token: str):
+    """The tablet opens this URL once; it stays logged in as its display account."""
+    row = devices.find(token, "display")
+    if row is None:
+        log.warning("display login refused from %s: unknown or revoked token", request.remote_addr)
+        return render_template("error.html", code=401,
+                               message="Ссылка табло недействительна или отозвана. Попросите владельца выдать новую."), 401
+    session.clear()
+    login_user(row.staff, remember=True, duration=dt.timedelta(days=365))
+    audit.record(row.staff, "login", row.staff, note=f"табло «{row.name}»")
+    return redirect(url_for("workshop.board"))
+
+
+@bp.route("/workshop/devices", methods=["GET", "POST"])
+@role_required("owner")
+def devices_page():
+    created = error = None
+    if request.method == "POST":
+        try:
+            row, token = devices.create(request.form.get("kind", "display"), request.form.get("name", ""), _actor())
+        except InputError as exc:
+            error = exc.message
+        else:
+            if row.kind == "display":
+                created = (row, url_for("workshop.device_login", token=token, _external=True))
+            else:
+                created = (row, token)
+    return render_template("workshop/devices.html", rows=devices.listing(), created=created, error=error,
+                           kinds=devices.KINDS,
+                           may_change=settings.get().getbool("workshop", "mechanics_may_change_status")), (422 if error else 200)
+
+
+@bp.route("/workshop/devices/<int:token_id>/revoke", methods=["POST"])
+@role_required("owner")
+def revoke_device(token_id: int):
+    from db.models.workshop import DeviceToken
+
+    row = DeviceToken.get_or_none(DeviceToken.id == token_id)
+    if row is None:
+        abort(404)
+    devices.revoke(row, _actor())
+    flash(f"Доступ «{row.name}» отозван.")
+    return redirect(url_for("workshop.devices_page"))
+
+
+# --- reports --------------------------------------------------------------------------
+
+@bp.route("/workshop/reports")
+@role_required("owner", "manager")
+def reports_page():
+    today = clock.local_today()
+    start_day = _day(request.args.get("from")) if request.args.get("from") else today.replace(day=1)
+    end_day = _day(request.args.get("to")) if request.args.get("to") else today
+    start = local_to_utc(dt.datetime.combine(start_day, dt.time()))
+    end = local_to_utc(dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time()))
+    return render_template("workshop/reports.html", start_day=start_day, end_day=end_day,
+                           conversion=reports.inspection_conversion(start, end),
+                           visits=reports.repair_visits(start, end), counts=reports.status_counts(start, end),
+                           statuses=STATUSES)
+
+
+# --- the website's machine endpoint -----------------------------------------------------
+
+@bp.route("/api/website/bookings", methods=["POST"])
+@csrf.exempt
+def api_website_booking():
+    token = website.authenticate(request.headers.get("Authorization") or request.headers.get("X-Api-Token"))
+    if token is None:
+        log.warning("website booking refused from %s: missing or bad token", request.remote_addr)
+        return jsonify(error="Нет токена или токен неверный."), 401
+    payload = request.get_json(silent=True)
+    if payload is None:
+        return jsonify(error="Тело запроса должно быть JSON."), 422
+    try:
+        booking, created = website.submit(token, payload)
+    except InputError as exc:
+        log.info("website booking from token %s refused: %s (%s)", token.id, exc.message, exc.field)
+        return jsonify(error=exc.message, field=exc.field), 422
+    return jsonify(id=booking.id, status=booking.status, created=created), (201 if created else 200)
