@@ -19,6 +19,20 @@ def _plain(value):
     return value
 
 
+# How changed fields are named to a person reading the history. Areas add their fields here.
+FIELD_LABELS = {
+    "name": "имя", "source": "источник", "notes": "заметки", "kind": "тип", "phones": "телефоны",
+    "make": "марка", "model": "модель", "year": "год", "vin": "VIN", "plate": "госномер",
+    "engine": "двигатель", "mileage": "пробег", "deleted_at": "удалён", "merged_into": "объединён в",
+    "last_visit_at": "последний визит", "username": "логин", "role": "роль", "assignee": "ответственный",
+    "is_open": "открыто", "status": "статус", "comment": "комментарий",
+}
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name)
+
+
 def record(actor, action: str, obj, changes: dict | None = None, note: str = "") -> AuditEntry:
     """Write one entry. `obj` is a model instance or an (object_type, object_id) pair."""
     if isinstance(obj, tuple):

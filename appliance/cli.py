@@ -5,7 +5,9 @@ import argparse
 import getpass
 import importlib
 import logging
+import os
 import sys
+import time
 from pathlib import Path
 
 from appliance import settings
@@ -16,6 +18,7 @@ COMMAND_MODULES: list[str] = [
     "appliance.cli_suppliers",
     "appliance.cli_devices",
     "appliance.cli_exchange",
+    "appliance.cli_workshop",
 ]
 
 
@@ -162,6 +165,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Logs, crontabs and "every night" in the shop's time; stored times stay UTC regardless.
+    os.environ["TZ"] = settings.get().get("app", "timezone")
+    time.tzset()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return args.func(args) or 0

@@ -47,7 +47,7 @@ def cmd_modem_check(args) -> int:
     port = args.port or cfg.get("modem", "port")
     sim = None
     if port == "sim":
-        sim = start_simulator(cfg)
+        sim = start_simulator(cfg, "modem-sim-check.tty")  # not the running devices process's one
         port = sim.port
         print("Порт: симулятор модема (настройка [modem] port = sim)")
     else:

@@ -52,12 +52,13 @@ def modem_settings(cfg) -> dict:
     }
 
 
-def start_simulator(cfg):
+def start_simulator(cfg, name: str = "modem-sim.tty"):
     from hardware.sim.modem_sim import ModemSim
 
-    link = cfg.var_dir / "modem-sim.tty"
+    link = cfg.var_dir / name
     sim = ModemSim(str(link), cfg.get("modem", "sim_profile"),
-                   send_error_rate=cfg.getfloat("modem", "sim_send_error_rate"))
+                   send_error_rate=cfg.getfloat("modem", "sim_send_error_rate"),
+                   auto_reply_rate=cfg.getfloat("modem", "sim_auto_reply_rate"))
     return sim.start()
 
 
@@ -80,7 +81,7 @@ class Devices:
         self.stop_event = threading.Event()
 
     def _on_change(self, up: bool, reason: str) -> None:
-        log.warning("modem %s: %s", "up" if up else "down", reason)
+        log.log(logging.INFO if up else logging.WARNING, "modem %s: %s", "up" if up else "down", reason)
         sms_outbox.record_modem_state(up, reason, self.port)
 
     def _refresh(self, modem) -> None:

@@ -120,8 +120,6 @@ def worker() -> int:
     from huey.consumer import Consumer
 
     cfg = settings.get()
-    os.environ["TZ"] = cfg.get("app", "timezone")
-    time.tzset()
     from db import migrate, open_from_settings
 
     open_from_settings(cfg)

@@ -138,6 +138,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "ring_gap_seconds": "8",  # no RING for this long: the call is over
         "sim_profile": "simcom",  # simulator habits: simcom | huawei | wavecom
         "sim_send_error_rate": "0",  # simulator: share of sends answered +CMS ERROR: 500
+        "sim_auto_reply_rate": "0.3",  # simulator: share of recipients who text back (demo liveliness)
     },
     "printer": {
         # sim | tcp://host:9100 | serial:///dev/ttyUSB0?baud=9600 | file:///dev/usb/lp0 | dir:///path

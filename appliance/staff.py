@@ -34,10 +34,22 @@ def create_staff(username: str, full_name: str, role: str, password: str, actor=
 
 
 def set_password(user: Staff, password: str, actor=None) -> None:
+    if len(password or "") < (4 if settings.get().demo else 8):
+        raise InputError("Пароль слишком короткий: нужно не меньше 8 знаков.", "password")
     with database.atomic():
         user.password_hash = generate_password_hash(password)
         user.save()
         audit.record(actor, "password", user)
+
+
+def set_active(user: Staff, active: bool, actor=None) -> None:
+    if not active and actor is not None and user.id == actor.id:
+        raise InputError("Нельзя отключить собственную учётную запись.")
+    with database.atomic():
+        old = user.active
+        user.active = active
+        user.save()
+        audit.record(actor, "update", user, {"active": (old, active)})
 
 
 class LoginRefused(InputError):

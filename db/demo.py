@@ -20,8 +20,10 @@ from db.models.staff import Staff
 
 DEMO_STEPS: list[str] = [
     "db.demo_suppliers:build",
+    "db.demo_exchange:build",
     "db.demo_sms:build",
     "db.demo_printing:build",
+    "db.demo_workshop:build",
 ]
 
 SEED = 20261122

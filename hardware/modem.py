@@ -130,6 +130,7 @@ class Modem:
         self._urc_waiting_pdu: str | None = None
         self._thread: threading.Thread | None = None
         self.last_rx = 0.0
+        self.last_ok = 0.0  # last command that got its final result: URC chatter proves nothing
 
     # --- port -----------------------------------------------------------------
 
@@ -235,7 +236,7 @@ class Modem:
         self._emit(event)
 
     def _emit(self, event: Event) -> None:
-        log.info("modem event %s %s", event.kind, event.line)
+        log.log(logging.DEBUG if event.kind == "other" else logging.INFO, "modem event %s %s", event.kind, event.line)
         self.events.put(event)
         if self.on_event is not None:
             try:
@@ -304,6 +305,7 @@ class Modem:
                         final = self._lines[-1]
             finally:
                 lines = self._end()
+        self.last_ok = time.monotonic()
         if ERROR_RE.match(final):
             raise error_from_line(cmd, final)
         return lines[:-1] if FINAL_RE.match(final) else lines
@@ -341,6 +343,7 @@ class Modem:
                 final, lines = self._final, list(self._lines)
             finally:
                 self._end()
+        self.last_ok = time.monotonic()
         if ERROR_RE.match(final):
             raise error_from_line(cmd, final)
         for line in lines:
@@ -562,7 +565,7 @@ class ModemWatchdog:
             self._last_ok = now
             self._report(True, "модем на связи")
             return modem
-        if now - max(self._last_ok, self.modem.last_rx) >= self.ping_interval:
+        if now - max(self._last_ok, self.modem.last_ok) >= self.ping_interval:
             try:
                 self.modem.ping(self.ping_timeout)
                 self._failures = 0

@@ -150,41 +150,45 @@ def reply_complete(language: str, data: bytes) -> bool:
 
 
 def check_status_reply(language: str, data: bytes) -> None:
-    """Raise the matching error when a status reply says the printer cannot print."""
+    """Raise the matching error when a status reply says the printer cannot print.
+
+    The raw reply goes to the log, not into the message staff read.
+    """
     if not data:
         return
+    log.info("%s status reply: %r", language, data[:120])
     if language == "zpl":
         strings = [s.strip(b"\x02\r\n ") for s in data.split(b"\x03")]
         s1 = strings[0].split(b",") if strings else []
         s2 = strings[1].split(b",") if len(strings) > 1 else []
         if len(s1) > 1 and s1[1] == b"1":
-            raise PaperOut("~HS: paper out")
+            raise PaperOut()
         if len(s2) > 2 and s2[2] == b"1":
-            raise HeadOpen("~HS: head up")
+            raise HeadOpen()
         if len(s1) > 2 and s1[2] == b"1":
-            raise PrinterPaused("~HS: pause")
+            raise PrinterPaused()
         return
     b = data[0]
     if language == "tspl":
         if b & 0x04:
-            raise PaperOut(f"<ESC>!? = 0x{b:02X}")
+            raise PaperOut()
         if b & 0x01 or b & 0x40:
-            raise HeadOpen(f"<ESC>!? = 0x{b:02X}")
+            raise HeadOpen()
         if b & 0x02 or b & 0x80:
-            raise PrinterFault(f"<ESC>!? = 0x{b:02X}")
+            raise PrinterFault()
         if b & 0x10:
-            raise PrinterPaused(f"<ESC>!? = 0x{b:02X}")
+            raise PrinterPaused()
         return
     if language == "escpos":
         if b & 0x93 != 0x12:  # fixed bits of a DLE EOT reply: 0xx1xx10
             log.info("ignoring a non-status byte 0x%02X from an ESC/POS printer", b)
             return
         if b & 0x20:
-            raise PaperOut(f"DLE EOT 2 = 0x{b:02X}")
+            raise PaperOut()
         if b & 0x04:
-            raise HeadOpen(f"DLE EOT 2 = 0x{b:02X}")
+            raise HeadOpen()
         if b & 0x40:
-            raise PrinterFault(f"DLE EOT 2 = 0x{b:02X}")
+            raise PrinterFault()
 
 
 # --- transports ------------------------------------------------------------------------

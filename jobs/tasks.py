@@ -5,4 +5,5 @@ from jobs import (
     orders,  # noqa: F401
     suppliers,  # noqa: F401
     system,  # noqa: F401
+    workshop,  # noqa: F401
 )

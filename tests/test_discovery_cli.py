@@ -2,7 +2,7 @@ import subprocess
 import sys
 import time
 
-from zeroconf import ServiceBrowser, Zeroconf
+from zeroconf import AddressResolverIPv4, ServiceBrowser, Zeroconf
 
 from appliance import discovery
 
@@ -37,6 +37,10 @@ def test_box_is_announced_and_found_by_a_second_zeroconf(settings):
         assert info.server == "prilavok-test.local."
         assert info.properties[b"path"] == b"/"
         assert info.parsed_addresses() == ["127.0.0.1"]
+        # A browser resolving the host name alone (http://prilavok-test.local:8080) gets the address.
+        resolver = AddressResolverIPv4("prilavok-test.local.")
+        assert resolver.request(other, 3000)
+        assert resolver.parsed_addresses() == ["127.0.0.1"]
     finally:
         other.close()
         announcement.close()

@@ -11,7 +11,6 @@ from flask_babel import get_locale
 from appliance import phones
 from appliance.clock import to_local
 
-
 _RU = Locale.parse("ru")
 
 
@@ -69,6 +68,9 @@ def phone(e164: str | None) -> str:
 
 
 def register(app) -> None:
+    from appliance.audit import field_label
+
     for name in ("money", "number", "date", "datetime", "time", "phone"):
         app.jinja_env.filters[name] = globals()[name]
+    app.jinja_env.filters["field_label"] = field_label
     app.jinja_env.globals["plural"] = plural

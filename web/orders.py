@@ -344,9 +344,10 @@ def line_status(order_id: int, line_id: int):
             arrival.arrive_lines([line], _me(), title=f"Отмечено вручную: заказ №{order.id}")
         elif to == "issued":
             return _back_to(order, error="Выдача — кнопкой «Выдать» с суммой, полученной от клиента.")
+        elif to in ("refused", "cancelled", "returned"):
+            orders_mod.transition(line, to, _me(), reason=request.form.get("reason") or request.form.get("supplier_ref", ""))
         else:
-            orders_mod.transition(line, to, _me(), supplier_ref=request.form.get("supplier_ref"),
-                                  reason=request.form.get("reason", ""))
+            orders_mod.transition(line, to, _me(), supplier_ref=request.form.get("supplier_ref") or None)
     except InputError as exc:
         log.info("order %s line %s -> %s refused: %s", order_id, line_id, to, exc.message)
         return _back_to(order, error=exc.message)

@@ -37,3 +37,37 @@ def audit_log():
     entries = [(e, audit.changes_of(e)) for e in query.paginate(page, 100)]
     return render_template("system/audit.html", entries=entries, page=page, object_type=object_type,
                            staff=list(Staff.select().order_by(Staff.full_name)))
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@role_required("owner")
+def staff_list():
+    """The owner adds staff, resets a password, switches an account off (never deletes: history keeps names)."""
+    from flask import flash
+
+    from appliance import staff as staff_mod
+    from appliance.errors import InputError
+
+    error = None
+    if request.method == "POST":
+        actor = current_user._get_current_object()
+        action = request.form.get("action")
+        try:
+            if action == "create":
+                user = staff_mod.create_staff(request.form.get("username", ""), request.form.get("full_name", ""),
+                                              request.form.get("role", "manager"), request.form.get("password", ""), actor)
+                flash(f"Сотрудник {user.full_name} добавлен.")
+            else:
+                user = Staff.get_or_none(Staff.id == int(request.form.get("id", 0)))
+                if user is None:
+                    raise InputError("Сотрудник не найден.")
+                if action == "password":
+                    staff_mod.set_password(user, request.form.get("password", ""), actor)
+                    flash(f"Пароль для {user.full_name} изменён.")
+                elif action == "toggle":
+                    staff_mod.set_active(user, not user.active, actor)
+                    flash(f"{user.full_name}: {'включён' if user.active else 'отключён'}.")
+        except InputError as exc:
+            error = exc.message
+    return render_template("system/staff.html", staff=list(Staff.select().order_by(Staff.active.desc(), Staff.full_name)),
+                           error=error), (422 if error else 200)

@@ -161,6 +161,10 @@ def new_order():
         except ValueError:
             pass
     form.setdefault("date", clock.local_today().isoformat())
+    if form.get("booking_id"):
+        booking = Booking.get_or_none(Booking.id == _int(form["booking_id"], "booking"))
+        if booking is not None:
+            form.setdefault("complaint", work_orders.booking_complaint(booking))
     return render_template("workshop/_order_form.html", **_form_context(form))
 
 
@@ -189,8 +193,8 @@ def create_order():
                 raise InputError("Запись не найдена.", "booking")
             data.customer_id, data.booking_id = booking.customer_id, booking.id
             data.vehicle_id = data.vehicle_id or booking.vehicle_id
-            if not data.complaint:
-                data.complaint = booking.complaint
+            if not data.complaint.strip():
+                data.complaint = work_orders.booking_complaint(booking)
             wo = work_orders.create(data, _actor())
         elif form.get("customer_id"):
             data.customer_id = _int(form.get("customer_id"), "customer")
@@ -394,6 +398,7 @@ def _board_html() -> tuple[str, str]:
 def board():
     body, version = _board_html()
     return render_template("workshop/board.html", body=body, version=version, today=clock.local_today(),
+                           shop_tz=settings.get().get("app", "timezone"),
                            refresh=settings.get().getint("workshop", "board_refresh_seconds") or 5)
 
 

@@ -15,6 +15,7 @@ and matched to products when a later catalog import brings them (``match_product
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import logging
@@ -28,7 +29,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
-from peewee import JOIN, OperationalError
+from peewee import OperationalError
 
 from appliance import catalog, clock, events, settings
 from appliance.exchange import commerceml as cml
@@ -53,6 +54,9 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 ANONYMOUS_BUYERS = {"розничный покупатель", "частное лицо", "покупатель", "физическое лицо", "розница", ""}
+
+_ak = functools.lru_cache(maxsize=1 << 16)(catalog.article_key)
+_bk = functools.lru_cache(maxsize=1 << 12)(catalog.brand_key)
 
 # log id -> (bytes read, total bytes), for the progress bar of an import running in this process
 PROGRESS: dict[int, tuple[int, int]] = {}
@@ -321,13 +325,17 @@ class _Doc:
     def content_hash(self) -> str:
         parts = [self.kind, self.number, self.date.isoformat(), self.counterparty, self.card, "|".join(self.phones),
                  self.manager, self.warehouse, str(self.total)]
-        parts += ["\x1f".join(str(v.normalize()) if isinstance(v, Decimal) else str(v) for v in ln)
-                  for ln in self.lines]
+        parts += [f"{a}\x1f{b}\x1f{n}\x1f{_norm_dec(q)}\x1f{_norm_dec(p)}\x1f{_norm_dec(s)}"
+                  for a, b, n, q, p, s in self.lines]
         return hashlib.sha1("\x1e".join(parts).encode()).hexdigest()
 
 
+def _norm_dec(value) -> str:
+    return str(value.normalize()) if isinstance(value, Decimal) else str(value)
+
+
 def doc_key(doc_id: str, number: str, when: datetime) -> str:
-    return doc_id.strip() if doc_id and doc_id.strip() else f"{number.strip()}@{when:%Y-%m-%d}"
+    return doc_id.strip() if doc_id and doc_id.strip() else f"{number.strip()}@{when.date().isoformat()}"
 
 
 class _Import:
@@ -521,7 +529,7 @@ class _Import:
                     wname = reader.warehouses.get(wid, wid) if wid else default_warehouse()
                     levels.setdefault(wname, []).append(dict(
                         product=product.id if product else None, article=article, brand=brand,
-                        article_key=catalog.article_key(article), brand_key=catalog.brand_key(brand),
+                        article_key=_ak(article), brand_key=_bk(brand),
                         name=offer.name or (product.name if product else ""), qty=qty,
                         price_kop=to_kop(offer.prices[price_type]) if price_type in offer.prices else None))
                 changed = True
@@ -544,12 +552,12 @@ class _Import:
     # -- stock from CSV
 
     def _stock_rows(self, rows: list[Row]) -> None:
-        keys = {catalog.article_key(r.article) for r in rows}
+        keys = {_ak(r.article) for r in rows}
         index = _ProductIndex(keys)
         by_wh: dict[str, list[dict]] = {}
         for r in rows:
             self.rows += 1
-            ak, bk = catalog.article_key(r.article), catalog.brand_key(r.brand)
+            ak, bk = _ak(r.article), _bk(r.brand)
             product_id = index.find(ak, bk)
             by_wh.setdefault(r.warehouse or default_warehouse(), []).append(dict(
                 product=product_id, article=r.article, brand=r.brand, article_key=ak, brand_key=bk,
@@ -626,17 +634,14 @@ class _Import:
     def _sales(self, docs: list[_Doc]) -> None:
         self.sales_touched = True
         keys = [d.external_id for d in docs]
-        existing = {ext: (sid, h or "") for sid, ext, h in (
-            Sale.select(Sale.id, Sale.external_id, ImportedSale.content_hash)
-            .join(ImportedSale, JOIN.LEFT_OUTER, on=(ImportedSale.sale == Sale.id))
-            .where(Sale.external_id.in_(keys)).tuples())}
+        existing = {ext: (sid, h or "") for sid, ext, h in _select_in(
+            f"SELECT s.id, s.external_id, o.content_hash FROM {_t(Sale)} s LEFT OUTER JOIN {_t(ImportedSale)} o "
+            f"ON o.sale_id = s.id WHERE s.external_id IN", keys)}
         cards = {_clean_card(d.card) for d in docs if d.card}
-        by_card = {c.number: c.customer_id for c in BonusCard.select().where(BonusCard.number.in_(list(cards)))} \
-            if cards else {}
+        by_card = dict(_select_in(f"SELECT number, customer_id FROM {_t(BonusCard)} WHERE number IN", cards))
         phones = {p for d in docs for p in (self._phone(x) for x in d.phones) if p}
-        by_phone = {p.e164: p.customer_id for p in Phone.select().where(Phone.e164.in_(list(phones)))} \
-            if phones else {}
-        article_keys = {catalog.article_key(ln[0]) for d in docs for ln in d.lines if ln[0]}
+        by_phone = dict(_select_in(f"SELECT e164, customer_id FROM {_t(Phone)} WHERE e164 IN", phones))
+        article_keys = {_ak(ln[0]) for d in docs for ln in d.lines if ln[0]}
         index = _ProductIndex(article_keys)
         now = clock.utcnow()
         new_docs: dict[str, tuple[_Doc, dict, dict]] = {}
@@ -708,29 +713,26 @@ class _Import:
                 self._seen_keys.add(d.external_id)
                 self.created += 1
         if new_docs:
-            ids = {}
             rows = []
             for d, header, _origin in new_docs.values():
                 if d.total is None:
                     header["total_kop"] = to_kop(_doc_total(d))
                 rows.append(header)
-            for chunk in _chunks(rows, 300):
-                for sale_id, ext in Sale.insert_many(chunk).returning(Sale.id, Sale.external_id).tuples().execute():
-                    ids[ext] = sale_id
+            ids = _insert_returning_ids(Sale, rows)
             origins = []
-            for d, _header, origin in new_docs.values():
-                sale_id = ids[d.external_id]
-                origins.append(dict(sale=sale_id, **origin))
+            for sale_id, (d, _header, origin) in zip(ids, new_docs.values(), strict=True):
+                origin["sale"] = sale_id
+                origins.append(origin)
                 lines_rows.extend(_sale_lines(sale_id, d, index))
             _bulk_insert(ImportedSale, origins)
-        _bulk_insert(SaleLine, lines_rows)
+        _insert_tuples(SaleLine, SALE_LINE_COLUMNS, lines_rows)
         if visits:
             from appliance.customers import record_visit
             for customer_id, when in visits.items():
                 record_visit(customer_id, when)
 
     def _append_sale_lines(self, sale_id: int, d: _Doc, index, digest: str) -> None:
-        _bulk_insert(SaleLine, list(_sale_lines(sale_id, d, index)))
+        _insert_tuples(SaleLine, SALE_LINE_COLUMNS, list(_sale_lines(sale_id, d, index)))
         Sale.update(total_kop=Sale.total_kop + to_kop(_doc_total(d))).where(Sale.id == sale_id).execute()
         old = ImportedSale.get_or_none(ImportedSale.sale == sale_id)
         if old is not None:
@@ -740,7 +742,7 @@ class _Import:
     def _receipts(self, docs: list[_Doc]) -> None:
         keys = [d.external_id for d in docs]
         existing = {r.external_id: r for r in GoodsReceipt.select().where(GoodsReceipt.external_id.in_(keys))}
-        article_keys = {catalog.article_key(ln[0]) for d in docs for ln in d.lines if ln[0]}
+        article_keys = {_ak(ln[0]) for d in docs for ln in d.lines if ln[0]}
         index = _ProductIndex(article_keys)
         now = clock.utcnow()
         for d in docs:
@@ -828,6 +830,49 @@ def _bulk_insert(model, rows: list[dict]) -> None:
     cursor.executemany(sql, params)
 
 
+def _t(model) -> str:
+    return f'"{model._meta.table_name}"'
+
+
+def _select_in(prefix: str, values, chunk: int = 500) -> Iterator[tuple]:
+    """``prefix IN (...)`` in chunks, as plain tuples: peewee's query building is the slow part here."""
+    values = list(values)
+    for i in range(0, len(values), chunk):
+        part = values[i:i + chunk]
+        sql = f"{prefix} ({', '.join([database.param] * len(part))})"
+        yield from database.execute_sql(sql, part).fetchall()
+
+
+def _insert_returning_ids(model, rows: list[dict]) -> list[int]:
+    """Insert rows and return their ids, in order.
+
+    SQLite: the import holds the write lock (BEGIN IMMEDIATE), so ids after MAX(id) are
+    ours to give; one executemany. Elsewhere: INSERT ... RETURNING.
+    """
+    if not rows:
+        return []
+    if not is_sqlite():
+        ids = []
+        for chunk in _chunks(rows, 300):
+            ids += [r[0] for r in model.insert_many(chunk).returning(model._meta.primary_key).tuples().execute()]
+        return ids
+    base = database.execute_sql(f"SELECT COALESCE(MAX(id), 0) FROM {_t(model)}").fetchone()[0]
+    ids = list(range(base + 1, base + 1 + len(rows)))
+    for row_id, row in zip(ids, rows, strict=True):
+        row["id"] = row_id
+    _bulk_insert(model, rows)
+    return ids
+
+
+def _insert_tuples(model, names: tuple[str, ...], rows: list[tuple]) -> None:
+    """executemany of ready tuples (values already in database form)."""
+    if not rows:
+        return
+    columns = ", ".join(f'"{model._meta.fields[n].column_name}"' for n in names)
+    sql = f'INSERT INTO {_t(model)} ({columns}) VALUES ({", ".join([database.param] * len(names))})'
+    database.cursor().executemany(sql, rows)
+
+
 def _plain_types():
     import peewee
     return (peewee.CharField, peewee.IntegerField, peewee.ForeignKeyField, peewee.TextField)
@@ -843,11 +888,10 @@ class _ProductIndex:
         keys = [k for k in set(article_keys) if k]
         self.by_pair: dict[tuple[str, str], int] = {}
         self.by_article: dict[str, list[int]] = {}
-        for chunk in _chunks(keys, 500):
-            for pid, ak, bk in Product.select(Product.id, Product.article_key, Product.brand_key).where(
-                    Product.article_key.in_(chunk)).tuples():
-                self.by_pair[(ak, bk)] = pid
-                self.by_article.setdefault(ak, []).append(pid)
+        for pid, ak, bk in _select_in(f"SELECT id, article_key, brand_key FROM {_t(Product)} WHERE article_key IN",
+                                      keys):
+            self.by_pair[(ak, bk)] = pid
+            self.by_article.setdefault(ak, []).append(pid)
 
     def find(self, ak: str, bk: str) -> int | None:
         pid = self.by_pair.get((ak, bk))
@@ -874,18 +918,21 @@ def _line_money(qty: Decimal, price: Decimal | None, amount: Decimal | None) -> 
     return to_kop(price), to_kop(amount)
 
 
-def _sale_lines(sale_id: int, d: _Doc, index: _ProductIndex) -> Iterator[dict]:
+SALE_LINE_COLUMNS = ("sale", "product", "article", "brand", "name", "qty", "price_kop", "sum_kop")
+
+
+def _sale_lines(sale_id: int, d: _Doc, index: _ProductIndex) -> Iterator[tuple]:
+    qty_value = SaleLine.qty.db_value
     for article, brand, name, qty, price, amount in d.lines:
         price_kop, sum_kop = _line_money(qty, price, amount)
-        yield dict(sale=sale_id, product=index.find(catalog.article_key(article), catalog.brand_key(brand)),
-                   article=article[:100], brand=brand[:100], name=name[:250], qty=qty,
-                   price_kop=price_kop, sum_kop=sum_kop)
+        yield (sale_id, index.find(_ak(article), _bk(brand)), article[:100], brand[:100], name[:250],
+               qty_value(qty), price_kop, sum_kop)
 
 
 def _receipt_lines(receipt_id: int, d: _Doc, index: _ProductIndex) -> list[dict]:
     out = []
     for article, brand, name, qty, price, amount in d.lines:
-        ak, bk = catalog.article_key(article), catalog.brand_key(brand)
+        ak, bk = _ak(article), _bk(brand)
         price_kop, sum_kop = _line_money(qty, price, amount)
         out.append(dict(receipt=receipt_id, product=index.find(ak, bk), article=article[:100], brand=brand[:100],
                         article_key=ak, brand_key=bk, name=name[:250], qty=qty, price_kop=price_kop,
@@ -925,14 +972,14 @@ def _group_rows(rows: Iterator[Row], kind: str) -> Iterator[_Doc]:
 
 def _product_from_xml(p: cml.Product, reader: cml.CommerceMLReader) -> dict:
     group = reader.groups.get(p.group_ids[0]).name if p.group_ids and p.group_ids[0] in reader.groups else ""
-    return dict(article=p.article[:100], brand=p.brand[:100], article_key=catalog.article_key(p.article),
-                brand_key=catalog.brand_key(p.brand), name=p.name[:250], group=group[:100],
+    return dict(article=p.article[:100], brand=p.brand[:100], article_key=_ak(p.article),
+                brand_key=_bk(p.brand), name=p.name[:250], group=group[:100],
                 external_id=p.onec_id, deleted=p.deleted)
 
 
 def _product_from_row(r: Row) -> dict:
-    item = dict(article=r.article[:100], brand=r.brand[:100], article_key=catalog.article_key(r.article),
-                brand_key=catalog.brand_key(r.brand), name=r.name[:250], group=r.group[:100],
+    item = dict(article=r.article[:100], brand=r.brand[:100], article_key=_ak(r.article),
+                brand_key=_bk(r.brand), name=r.name[:250], group=r.group[:100],
                 external_id=r.onec_id or None)
     if r.price is not None:
         item["price_kop"] = to_kop(r.price)
@@ -974,12 +1021,12 @@ def match_products() -> int:
         if not rows:
             break
         last = rows[-1][0]
-        index = _ProductIndex(catalog.article_key(a) for _, a, _ in rows)
+        index = _ProductIndex(_ak(a) for _, a, _ in rows)
         if not index.by_article:
             continue
         with database.atomic():
             for line_id, article, brand in rows:
-                pid = index.find(catalog.article_key(article), catalog.brand_key(brand))
+                pid = index.find(_ak(article), _bk(brand))
                 if pid:
                     SaleLine.update(product=pid).where(SaleLine.id == line_id).execute()
                     linked += 1

@@ -296,9 +296,16 @@ def hold_until(order: Order) -> dt.date:
     return start + dt.timedelta(days=orders_mod.setting_int("decide_after_days"))
 
 
+def ready_due_kop(order: Order) -> int:
+    """What the customer pays when coming for what has arrived (prepayment counted)."""
+    lines = orders_mod.lines_of(order)
+    ready = sum(ln.sum_kop for ln in lines if ln.status == "arrived")
+    return max(0, ready - order.prepayment_kop - order.paid_kop)
+
+
 def sms_context(order: Order) -> dict:
     return {"name": polite_name(order.customer.name), "order_number": str(order.id),
-            "sum": money_text(orders_mod.due_kop(order)), "date": hold_until(order).strftime("%d.%m.%Y")}
+            "sum": money_text(ready_due_kop(order)), "date": hold_until(order).strftime("%d.%m.%Y")}
 
 
 def send_arrival_sms(order: Order):

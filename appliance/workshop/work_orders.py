@@ -161,14 +161,20 @@ def create_for_phone(phone: str, name: str, car: customers.VehicleInput | None, 
         return create(data, actor)
 
 
+def booking_complaint(booking: Booking) -> str:
+    """The job text for the work order: the complaint, plus the car as typed when it is not in the base."""
+    if booking.vehicle_text and not booking.vehicle_id:
+        return f"{booking.complaint}\nАвтомобиль: {booking.vehicle_text}".strip()
+    return booking.complaint
+
+
 def from_booking(booking: Booking, bay_id: int, start: dt.datetime, end: dt.datetime, actor=None,
                  mechanic_id: int | None = None, kind: str = "repair") -> WorkOrder:
     inspection = open_inspection(booking.vehicle) if booking.vehicle_id and kind == "repair" else None
     return create(OrderInput(customer_id=booking.customer_id, bay_id=bay_id, start=start, end=end,
                              vehicle_id=booking.vehicle_id, mechanic_id=mechanic_id, kind=kind,
-                             complaint=booking.complaint if not booking.vehicle_text or booking.vehicle_id
-                             else f"{booking.complaint}\nАвтомобиль: {booking.vehicle_text}".strip(),
-                             booking_id=booking.id, inspection_id=inspection.id if inspection else None), actor)
+                             complaint=booking_complaint(booking), booking_id=booking.id,
+                             inspection_id=inspection.id if inspection else None), actor)
 
 
 def move(wo: WorkOrder, bay_id: int, start: dt.datetime, end: dt.datetime, actor=None) -> WorkOrder:

@@ -34,6 +34,26 @@ class Bay(BaseModel):
     active = peewee.BooleanField(default=True)
 
 
+class DeviceToken(BaseModel):
+    """A secret for a machine: the wall tablet (kind display, logs in as `staff`) or a website.
+
+    Only the SHA-256 of the token is kept; the token itself is shown once when created.
+    """
+
+    kind = peewee.CharField()  # display | website
+    name = peewee.CharField()
+    token_hash = peewee.CharField(unique=True)
+    staff = peewee.ForeignKeyField(Staff, null=True, backref="device_tokens", on_delete="CASCADE")
+    created_by = peewee.ForeignKeyField(Staff, null=True, backref="+", on_delete="SET NULL")
+    created_at = peewee.DateTimeField()
+    last_used_at = peewee.DateTimeField(null=True)
+    revoked_at = peewee.DateTimeField(null=True)
+
+    @property
+    def is_live(self) -> bool:
+        return self.revoked_at is None
+
+
 class Booking(BaseModel):
     """A wish for a repair slot; the advisor plans it onto a bay as a work order."""
 
@@ -45,7 +65,7 @@ class Booking(BaseModel):
     source = peewee.CharField(default="phone")
     status = peewee.CharField(default="new", index=True)
     external_id = peewee.CharField(null=True)  # the website's id of the request, for idempotent retries
-    token = peewee.ForeignKeyField("DeviceToken", null=True, backref="bookings", on_delete="SET NULL")
+    token = peewee.ForeignKeyField(DeviceToken, null=True, backref="bookings", on_delete="SET NULL")
     created_by = peewee.ForeignKeyField(Staff, null=True, backref="+", on_delete="SET NULL")
     created_at = peewee.DateTimeField()
 
@@ -143,26 +163,6 @@ class Finding(BaseModel):
     @property
     def severity_label(self) -> str:
         return SEVERITIES.get(self.severity, self.severity)
-
-
-class DeviceToken(BaseModel):
-    """A secret for a machine: the wall tablet (kind display, logs in as `staff`) or a website.
-
-    Only the SHA-256 of the token is kept; the token itself is shown once when created.
-    """
-
-    kind = peewee.CharField()  # display | website
-    name = peewee.CharField()
-    token_hash = peewee.CharField(unique=True)
-    staff = peewee.ForeignKeyField(Staff, null=True, backref="device_tokens", on_delete="CASCADE")
-    created_by = peewee.ForeignKeyField(Staff, null=True, backref="+", on_delete="SET NULL")
-    created_at = peewee.DateTimeField()
-    last_used_at = peewee.DateTimeField(null=True)
-    revoked_at = peewee.DateTimeField(null=True)
-
-    @property
-    def is_live(self) -> bool:
-        return self.revoked_at is None
 
 
 MODELS = [Bay, DeviceToken, Booking, WorkOrder, WorkLine, PartLine, StatusChange, Finding]

@@ -50,6 +50,10 @@ PROFILES = {
 }
 
 
+AUTO_REPLIES = ["10", "9", "Спасибо, заберу завтра", "Хорошо, буду после шести", "А до скольки вы работаете?",
+                "8", "Спасибо!", "СТОП"]
+
+
 @dataclass
 class Transmitted:
     number: str
@@ -65,7 +69,8 @@ class ModemSim:
                  own_number: str = "+79990001122", operator: str = "MegaFon",
                  smsc: str = "+79262909090", rssi: int = 20, storage_size: int = 20,
                  seed: int = 0, send_error_rate: float = 0.0, report_delay: float = 0.3,
-                 imei: str = "867530012345678") -> None:
+                 imei: str = "867530012345678", auto_reply_rate: float = 0.0,
+                 auto_reply_delay: float = 20.0) -> None:
         self.link = link
         self.profile_name = profile
         self.profile = PROFILES[profile]
@@ -78,6 +83,8 @@ class ModemSim:
         self.rng = random.Random(seed)
         self.send_error_rate = send_error_rate
         self.report_delay = report_delay
+        self.auto_reply_rate = auto_reply_rate      # demo: some "customers" answer
+        self.auto_reply_delay = auto_reply_delay
         # What the outside world sees
         self.transmitted: list[Transmitted] = []
         self.sent_parts: list[pdulib.Sms] = []
@@ -427,6 +434,7 @@ class ModemSim:
         self.sent_parts.append(sms)
         if sms.concat is None or sms.concat.total == 1:
             self.transmitted.append(Transmitted(sms.number, sms.text, 1, [mr], sms.status_report_requested))
+            self._maybe_reply(sms.number)
             return
         key = (sms.number, sms.concat.reference)
         parts = self._partial.setdefault(key, {})
@@ -437,6 +445,15 @@ class ModemSim:
             self.transmitted.append(Transmitted(sms.number, "".join(s.text for s, _ in ordered),
                                                 len(ordered), [m for _, m in ordered],
                                                 sms.status_report_requested))
+            self._maybe_reply(sms.number)
+
+    def _maybe_reply(self, number: str) -> None:
+        if self.auto_reply_rate and self.rng.random() < self.auto_reply_rate:
+            text = self.rng.choice(AUTO_REPLIES)
+            t = threading.Timer(self.auto_reply_delay * (0.5 + self.rng.random()),
+                                lambda: self.plugged and self.inject_sms(number, text))
+            t.daemon = True
+            t.start()
 
     def _deliver_report(self, report_hex: str) -> None:
         if not self.plugged:

@@ -49,7 +49,7 @@ def drain_all(limit=20):
     return n
 
 
-def pump(modem, calls=None, seconds=1.0, until=None):
+def pump(modem, calls=None, seconds=5.0, until=None):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         sms_outbox.handle_events(modem, calls)
@@ -191,7 +191,7 @@ def test_multipart_reply_out_of_order_and_across_restarts(modem, sim, anna, db):
     assert len(pdus) == 3
     sim.inject_pdu(pdus[2])
     sim.inject_pdu(pdus[0])
-    pump(modem, seconds=0.5)
+    pump(modem, until=lambda: SmsPart.select().count() == 2)
     assert SmsPart.select().count() == 2 and not SmsMessage.select().where(SmsMessage.direction == "in").exists()
     # "restart": a new modem session; the last part arrives, plus a duplicate read of an old one
     sms_outbox.store_pdu(pdus[0])
@@ -224,7 +224,7 @@ def test_storage_full_sweep(modem, sim, anna):
 def test_missed_call_is_recorded_and_raised(modem, sim, anna):
     calls = sms_outbox.CallTracker(ring_gap=0.3)
     sim.ring("+79161234567", times=2, interval=0.05)
-    pump(modem, calls, seconds=1.0, until=lambda: calls.current is None and Call.select().exists())
+    pump(modem, calls, until=lambda: calls.current is None and Call.select().exists())
     call = Call.get()
     assert (call.phone, call.customer_id, call.answered, call.rings) == ("+79161234567", anna.id, False, 2)
     note = Notification.get(Notification.kind == "missed_call")

@@ -39,16 +39,3 @@ def fixed_now(monkeypatch):
         monkeypatch.setattr(clock, "utcnow", lambda: value)
     return set_now
 
-
-# TEMPORARY while another area's migration does not import: migrate only through 0005.
-@pytest.fixture
-def db(settings):
-    from playhouse.migrations import Runner
-
-    from db import MIGRATIONS_DIR, database, open_database
-    open_database(settings.db_path)
-    database.connect(reuse_if_open=True)
-    Runner(database.obj, str(MIGRATIONS_DIR)).up("0005_suppliers")
-    yield database
-    if not database.is_closed():
-        database.close()

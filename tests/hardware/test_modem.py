@@ -32,7 +32,7 @@ def modem(sim):
     m.close()
 
 
-def wait_event(modem, kind, timeout=3.0):
+def wait_event(modem, kind, timeout=6.0):
     deadline = time.monotonic() + timeout
     seen = []
     while time.monotonic() < deadline:
@@ -116,7 +116,9 @@ def test_prompt_that_never_comes_times_out_safely(sim, modem):
     modem.prompt_timeout = 0.4
     with pytest.raises(ModemTimeout):
         send_text(modem, "+79161234567", "never")
-    time.sleep(0.6)
+    deadline = time.monotonic() + 6
+    while modem.events.get(timeout=6).line != "OK":  # the cancelled submit's own OK, unclaimed
+        assert time.monotonic() < deadline
     assert sim.transmitted == []
     modem.prompt_timeout = 2
     assert modem.signal()[0] == 20  # the late prompt was cancelled with ESC; the line is clean
@@ -148,6 +150,21 @@ def test_delivery_report_quotes_the_message_reference(sim, modem):
     assert (report.reference, report.number, report.delivered) == (mr, "+79161234567", True)
 
 
+def test_delivery_report_stored_on_the_sim_cdsi(sim, modem):
+    sim.cnmi_ds = 2  # modems that store reports and say +CDSI: "SM",n
+    (mr,) = send_text(modem, "+79161234567", "report me", report=True)
+    ev = wait_event(modem, "report_stored")
+    report = pdu.decode(modem.read_message(ev.index).pdu)
+    assert (report.kind, report.reference) == ("status-report", mr)
+
+
+def test_echo_comes_back_after_a_reset_and_is_ignored(sim, modem):
+    modem.command("ATZ")
+    assert sim.echo is True
+    assert modem.signal() == (20, -73)
+    assert modem.operator() == "MegaFon"
+
+
 def test_incoming_call_with_caller_id(sim, modem):
     sim.ring("+79031112233", times=2, interval=0.05)
     assert wait_event(modem, "ring")
@@ -161,6 +178,8 @@ def test_storage_full_holds_messages_until_space_is_freed(sim, modem):
     sim.inject_sms("+79030000002", "two")
     sim.inject_sms("+79030000003", "three")
     assert len(sim.network_queue) == 1
+    if sim.profile_name == "huawei":
+        assert wait_event(modem, "storage_full").mem == "SM"
     assert modem.storage() == (2, 2)
     stored = modem.list_messages()
     assert [pdu.decode(m.pdu).text for m in stored] == ["one", "two"]
@@ -185,8 +204,10 @@ def test_unplug_raises_modem_gone_and_watchdog_reopens_after_replug(sim):
     try:
         assert wd.tick() is not None and changes == [(True, "модем на связи")]
         sim.unplug()
-        time.sleep(0.3)
-        assert wd.tick() is None
+        deadline = time.monotonic() + 5
+        while wd.tick() is not None:
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
         assert changes[-1][0] is False
         assert wd.tick() is None  # node still missing
         assert "не найден" in wd.last_error

@@ -74,7 +74,7 @@ def test_analog_groups_edit_and_import(login):
     b = login("manager")
     r = b.post("/stock/analogs", {"parts": "30015048-346 IDEMITSU\n30015048-746 IDEMITSU"}, follow_redirects=True)
     assert "30015048-746" in r.get_data(as_text=True)
-    text = "T11-3501080;CHERY;GDB3520;TRW\n".encode()
+    text = b"T11-3501080;CHERY;GDB3520;TRW\n"
     r = b.post("/stock/analogs/import", {"file": (io.BytesIO(text), "cross.csv")},
                content_type="multipart/form-data", follow_redirects=True)
     assert "Загружено групп: 1" in r.get_data(as_text=True)

@@ -86,7 +86,8 @@ def test_bad_inputs_get_russian_messages_and_nothing_is_saved(login):
     manager = login("manager")
     cases = [
         ({"name": "", "phone": ["89160000000"]}, "Укажите имя"),
-        ({"name": "Пётр", "phone": ["12345"]}, "не похоже на номер"),
+        ({"name": "Пётр", "phone": ["12345"]}, "набран с ошибкой"),
+        ({"name": "Пётр", "phone": ["звоните"]}, "не похоже на номер"),
         ({"name": "Пётр", "phone": ["89160000001"], "car_make": "Chery", "car_vin": "LVVDB11B9OD12345"}, "VIN"),
         ({"name": "Пётр", "phone": ["89160000002"], "car_make": "Chery", "car_year": "двадцать"}, "число"),
     ]

@@ -43,7 +43,7 @@ def test_sms_log_filters_highlights_uncertain_and_resends(login, db):
     SmsMessage.update(status="uncertain", last_error="SMS могло уйти").where(SmsMessage.id == lost.id).execute()
     b = login("manager")
     page = b.get("/sms").get_data(as_text=True)
-    assert 'class="sms-uncertain"' in page and "Статус неизвестен у 1" in page
+    assert 'class="sms-uncertain"' in page and "Статус неизвестен у 1\u00a0SMS" in page
     assert "доставлено" in page and "Анна Соколова" in page
     rows = b.get("/sms?status=uncertain", headers={"HX-Request": "true", "HX-Target": "sms-rows"}).get_data(as_text=True)
     assert rows.startswith("<tbody") and "Может быть дошло" in rows and "Заказ пришёл" not in rows

@@ -27,3 +27,18 @@ def test_owner_sees_the_audit_log(login):
     owner.post("/customers/new", {"name": "Гусев", "phone": ["89161231231"], "source": "walk_in"})
     page = owner.get("/audit").get_data(as_text=True)
     assert "Гусев" in page and "Громов Виктор Павлович" in page
+
+
+def test_owner_adds_staff_and_switches_an_account_off(login):
+    from db.models.staff import Staff
+
+    owner = login("owner")
+    response = owner.post("/staff", {"action": "create", "full_name": "Новиков Олег", "username": "novikov",
+                                     "role": "manager", "password": "secret-pass"})
+    assert "Сотрудник Новиков Олег добавлен" in response.get_data(as_text=True)
+    user = Staff.get(Staff.username == "novikov")
+    owner.post("/staff", {"action": "toggle", "id": str(user.id)})
+    assert not Staff.get_by_id(user.id).active
+    refused = owner.post("/staff", {"action": "toggle", "id": str(Staff.get(Staff.username == "owner").id)})
+    assert "Нельзя отключить собственную" in refused.get_data(as_text=True)
+    assert login("manager").get("/staff").status_code == 403

@@ -219,10 +219,18 @@
   var clock = document.getElementById("board-clock");
   var updated = document.getElementById("board-updated");
   var banner = document.getElementById("offline-text");
-  function tick() {
-    var now = new Date();
-    if (clock) clock.textContent = pad(now.getHours()) + ":" + pad(now.getMinutes());
+  var tz = document.body.dataset.tz || undefined;
+  // The box's clock, not the tablet's: a wall tablet without internet drifts.
+  var offset = 0;
+  var nowEl = document.getElementById("board-now");
+  if (nowEl && Math.abs(+nowEl.dataset.epochMs - Date.now()) > 90000) offset = +nowEl.dataset.epochMs - Date.now();
+  function shopTime(seconds) {
+    var opts = { timeZone: tz, hour: "2-digit", minute: "2-digit" };
+    if (seconds) opts.second = "2-digit";
+    try { return new Date(Date.now() + offset).toLocaleTimeString("ru-RU", opts); }
+    catch (err) { var d = new Date(Date.now() + offset); return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
   }
+  function tick() { if (clock) clock.textContent = shopTime(false); }
   tick();
   setInterval(tick, 1000);
 
@@ -233,13 +241,14 @@
     if (banner) banner.textContent = text || "Нет связи с сервером — показано расписание на " + (updated ? updated.dataset.at || "" : "");
     document.body.classList.add("offline");
   }
-  function online() {
+  function online(xhr) {
     failures = 0;
     document.body.classList.remove("offline");
-    var now = new Date();
+    var date = xhr && xhr.getResponseHeader("Date");
+    if (date && !isNaN(Date.parse(date))) offset = Date.parse(date) - Date.now();
     if (updated) {
-      updated.dataset.at = pad(now.getHours()) + ":" + pad(now.getMinutes());
-      updated.textContent = "обновлено " + updated.dataset.at + ":" + pad(now.getSeconds());
+      updated.dataset.at = shopTime(false);
+      updated.textContent = "обновлено " + shopTime(true);
     }
   }
   document.body.addEventListener("htmx:sendError", function () { offline(); });
@@ -257,7 +266,7 @@
   });
   document.body.addEventListener("htmx:afterRequest", function (e) {
     var xhr = e.detail.xhr;
-    if (e.detail.successful && xhr && (xhr.status === 204 || xhr.responseText.indexOf("<!doctype") < 0)) online();
+    if (e.detail.successful && xhr && (xhr.status === 204 || xhr.responseText.indexOf("<!doctype") < 0)) online(xhr);
   });
   online();
 })();

@@ -1,0 +1,126 @@
+"""The service advisor plans two cars on two bays; the wall tablet shows them and follows a status change."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from appliance import clock, customers, settings
+from appliance.customers import PhoneInput, VehicleInput
+from appliance.workshop import devices, schedule, work_orders
+from tests.e2e.conftest import screenshot
+from tests.workshop.conftest import NOW
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def workshop(db, staff, monkeypatch):
+    """Monday 23.11.2026, 10:00 in the shop; two customers with cars; the tablet polls every second."""
+    monkeypatch.setattr(clock, "utcnow", lambda: NOW)
+    settings.get()._cp.set("workshop", "board_refresh_seconds", "1")
+    schedule.sync_bays()
+    customers.create_customer("Иванов Пётр Сергеевич", [PhoneInput("+7 916 123-45-67")], staff["manager"],
+                              vehicle_list=[VehicleInput("Chery", "Tiggo 4", 2019, plate="А123ВС77")])
+    customers.create_customer("Смирнова Ольга", [PhoneInput("+7 926 555-44-33")], staff["manager"],
+                              vehicle_list=[VehicleInput("Geely", "Coolray", 2021, plate="М777ОР99")])
+    _, token = devices.create("display", "Планшет в цеху", staff["owner"])
+    return token
+
+
+def _click_slot(page, bay_position: int, minutes_from_opening: int):
+    col = page.locator(".sg-col").nth(bay_position - 1)
+    ppm = float(page.locator("#schedule-grid").get_attribute("data-ppm"))
+    col.click(position={"x": 40, "y": minutes_from_opening * ppm + 5})
+
+
+def _plan(page, bay_position: int, phone: str, complaint: str):
+    _click_slot(page, bay_position, 120)  # 11:00
+    dialog = page.locator("#ws-dialog")
+    dialog.locator("input[name=phone]").wait_for()
+    assert dialog.locator("input[name=start]").input_value() == "11:00"
+    assert dialog.locator("input[name=end]").input_value() == "12:00"
+    dialog.locator("input[name=phone]").fill(phone)
+    dialog.locator("#customer-pick select[name=vehicle_id]").wait_for()
+    dialog.locator("textarea[name=complaint]").fill(complaint)
+    before = page.locator(".wo-block").count()
+    dialog.locator("button.primary").click()
+    page.wait_for_function(f"document.querySelectorAll('.wo-block').length > {before}")
+    assert not dialog.is_visible()
+
+
+def test_advisor_plans_two_bays_and_the_board_follows(page, browser, live_server, login_as, workshop, staff):
+    login_as(page, "manager")
+    page.goto(f"{live_server}/workshop")
+    assert page.locator(".sg-head").inner_text().split() == ["Пост", "1", "Пост", "2", "Пост", "3", "Пост", "4"]
+
+    _plan(page, 1, "8 916 123-45-67", "Замена колодок")
+    _plan(page, 2, "+7 926 555-44-33", "ТО-30")
+    first, second = page.locator(".sg-col").nth(0).locator(".wo-block"), page.locator(".sg-col").nth(1).locator(".wo-block")
+    assert "Chery Tiggo 4" in first.inner_text() and "11:00–12:00" in first.inner_text()
+    assert "Geely Coolray" in second.inner_text()
+    screenshot(page, "workshop_schedule")
+
+    # Drag the Coolray onto bay 1 at the same time: refused with the reason, the block goes back.
+    box, target = second.bounding_box(), page.locator(".sg-col").nth(0).bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + 12)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 - 40, box["y"] + 14, steps=4)
+    page.mouse.move(target["x"] + target["width"] / 2, box["y"] + 12, steps=8)
+    page.mouse.up()
+    message = page.locator("#schedule-msg .error")
+    message.wait_for()
+    assert re.search(r"Пост 1 занят с 11:00 до 12:00: ЗН-\d+, Chery Tiggo 4", message.inner_text())
+    page.wait_for_function("document.querySelector('.sg-col:nth-child(3) .wo-block') !== null")
+    assert "Geely Coolray" in page.locator(".sg-col").nth(1).inner_text()
+
+    # The tablet on the wall: logged in by its link, 1280x800.
+    tablet_ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ru-RU", timezone_id="Europe/Moscow")
+    tablet = tablet_ctx.new_page()
+    tablet.set_default_timeout(10_000)
+    tablet.goto(f"{live_server}/workshop/device/{workshop}")
+    tablet.wait_for_url("**/workshop/board")
+    cols = tablet.locator(".board-col")
+    assert "Chery Tiggo 4" in cols.nth(0).inner_text() and "А123ВС77" in cols.nth(0).inner_text()
+    assert "Geely Coolray" in cols.nth(1).inner_text()
+    tablet.evaluate("window.__sameDocument = true")
+
+    # The advisor starts the Tiggo: the tablet shows it without a reload.
+    wo_id = int(first.get_attribute("data-wo"))
+    page.goto(f"{live_server}/workshop/work-orders/{wo_id}")
+    page.locator("button[name=status][value=arrived]").click()
+    page.locator("button[name=status][value=in_work]").click()
+    assert page.locator("#wo-status").inner_text() == "в работе"
+    card = tablet.locator(f"#board-wo-{wo_id}")
+    tablet.wait_for_function(f"document.querySelector('#board-wo-{wo_id}').dataset.status === 'in_work'")
+    assert "current" in card.get_attribute("class") and "в работе" in card.inner_text()
+    assert tablet.evaluate("window.__sameDocument") is True
+
+    # A mechanic taps the Coolray: the work order pops up; he marks "waiting for parts" after starting.
+    other = tablet.locator(".board-col").nth(1).locator(".board-card").first
+    other.click()
+    popup = tablet.locator("#board-popup")
+    popup.locator("text=ТО-30").wait_for()
+    popup.locator("select[name=mechanic]").select_option(str(staff["mechanic"].id))
+    popup.locator("button[value=in_work]").click()
+    popup.locator("text=Отмечено: в работе").wait_for()
+    popup.locator("select[name=mechanic]").select_option(str(staff["mechanic"].id))
+    popup.locator("button[value=waiting_parts]").click()
+    popup.locator("text=Отмечено: ждёт запчасти").wait_for()
+    popup.locator("button.close").click()
+    other_id = int(other.get_attribute("id").split("-")[-1])
+    tablet.wait_for_function(f"document.querySelector('#board-wo-{other_id}').dataset.status === 'waiting_parts'")
+    assert "ждём запчасти" in tablet.locator(f"#board-wo-{other_id}").inner_text()
+    last = work_orders.history(work_orders.get(other_id))[-1]
+    assert (last.by_id, last.via) == (staff["mechanic"].id, "табло: Планшет в цеху")
+    screenshot(tablet, "workshop_board")
+
+    # The box goes away: the tablet keeps the schedule and says so.
+    tablet.route("**/workshop/board/grid*", lambda route: route.abort())
+    tablet.locator(".offline-banner").wait_for(state="visible")
+    assert "Нет связи" in tablet.locator(".offline-banner").inner_text()
+    assert "Chery Tiggo 4" in tablet.locator(".board-cols").inner_text()
+    screenshot(tablet, "workshop_board_offline")
+    tablet.unroute("**/workshop/board/grid*")
+    tablet.locator(".offline-banner").wait_for(state="hidden")
+    tablet_ctx.close()

@@ -1,0 +1,153 @@
+"""The workshop pages as staff, the tablet and the website see them."""
+from __future__ import annotations
+
+import re
+
+from appliance.workshop import devices, work_orders
+from db.models.notifications import Notification
+from db.models.workshop import Booking, StatusChange, WorkOrder
+from tests.workshop.conftest import utc
+from tests.workshop.test_schedule import plan
+
+
+def test_schedule_page_shows_bays_and_orders(now, login, car, bays):
+    wo = plan(*car, bays[1], "11:00", "12:30")
+    browser = login("manager")
+    page = browser.get("/workshop").get_data(as_text=True)
+    assert "Мастерская · понедельник, 23.11.2026" in page
+    for name in ("Пост 1", "Пост 2", "Пост 3", "Пост 4"):
+        assert name in page
+    block = re.search(rf'<div class="wo-block[^"]*" id="wo-{wo.id}".*?</div>\s*</div>', page, re.S).group(0)
+    assert "11:00–12:30" in block and "Chery Tiggo 4" in block and "А123ВС77" in block
+    assert 'href="/workshop"' in page  # the nav link to the area
+
+
+def test_advisor_plans_from_a_phone_and_a_clash_is_refused(now, login, car, bays, staff):
+    browser = login("mechanic")  # the service advisor is a mechanic here
+    form = {"phone": "8 (903) 111-22-33", "name": "Кузнецов Андрей", "make": "Haval", "model": "Jolion",
+            "plate": "к555кк 750", "bay": bays[0].id, "date": "2026-11-23", "start": "12:00", "end": "13:00",
+            "kind": "repair", "mechanic": staff["mechanic"].id, "complaint": "Стук спереди справа"}
+    response = browser.post("/workshop/work-orders", form, htmx=True)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.headers["HX-Retarget"] == "#schedule-grid"
+    assert "Haval Jolion" in response.get_data(as_text=True)
+    wo = WorkOrder.get()
+    assert (wo.customer.name, wo.vehicle.plate, wo.mechanic_id) == ("Кузнецов Андрей", "К555КК750", staff["mechanic"].id)
+
+    clash = dict(form, phone="+7 916 123-45-67", start="12:30", end="13:30")
+    response = browser.post("/workshop/work-orders", clash, htmx=True)
+    assert response.status_code == 422
+    assert "Пост 1 занят с 12:00 до 13:00" in response.get_data(as_text=True)
+    assert WorkOrder.select().count() == 1
+
+    other = plan(*car, bays[1], "12:00", "13:00")
+    response = browser.post(f"/workshop/work-orders/{other.id}/move",
+                            {"date": "2026-11-23", "bay": bays[0].id, "start": "12:30", "end": "13:30"})
+    assert response.status_code == 409
+    assert "Пост 1 занят с 12:00 до 13:00" in response.get_json()["error"]
+    response = browser.post(f"/workshop/work-orders/{other.id}/move",
+                            {"date": "2026-11-23", "bay": bays[0].id, "start": "13:00", "end": "14:30"})
+    assert response.status_code == 200
+    assert work_orders.get(other.id).planned_end == utc("14:30")
+
+
+def test_work_order_page_lines_statuses_and_print(now, login, car, bays):
+    wo = plan(*car, bays[0], "10:00", "11:00")
+    browser = login("manager")
+    assert browser.post(f"/workshop/work-orders/{wo.id}/lines",
+                        {"line": "work", "work_name": "Замена масла", "norm_hours": "0.5", "work_price": "800"}).status_code == 302
+    response = browser.post(f"/workshop/work-orders/{wo.id}/lines",
+                            {"line": "part", "part_name": "Фильтр", "qty": "один", "part_price": "500"})
+    assert response.status_code == 422 and "не число" in response.get_data(as_text=True)
+    browser.post(f"/workshop/work-orders/{wo.id}/status", {"status": "in_work"})
+    page = browser.get(f"/workshop/work-orders/{wo.id}").get_data(as_text=True)
+    assert "в работе" in page and "Замена масла" in page and "800" in page
+    assert "Соколова Анна Сергеевна" in page  # who moved it
+    printed = browser.get(f"/workshop/work-orders/{wo.id}/print").get_data(as_text=True)
+    assert f"Заказ-наряд {wo.number}" in printed and "@page" not in printed  # print CSS lives in the stylesheet
+    assert "Заказчик: с объёмом работ согласен" in printed
+
+
+def test_customer_card_lists_work_orders(now, login, car, bays):
+    wo = plan(*car, bays[0], "10:00", "11:00")
+    page = login("manager").get(f"/customers/{car[0].id}").get_data(as_text=True)
+    section = page[page.index('id="customer-work-orders"'):]
+    assert wo.number in section and "запланирован" in section
+
+
+def test_display_token_logs_in_to_the_board_only(now, client, staff, car, bays):
+    row, token = devices.create("display", "Планшет в цеху", staff["owner"])
+    wo = plan(*car, bays[0], "10:00", "11:00", mechanic=staff["mechanic"])
+    assert client.get("/workshop/device/not-a-token").status_code == 401
+    response = client.get(f"/workshop/device/{token}")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/workshop/board")
+    board = client.get("/workshop/board").get_data(as_text=True)
+    assert "Chery Tiggo 4" in board and "А123ВС77" in board and "Пост 1" in board
+    for url in ("/workshop", "/customers", f"/workshop/work-orders/{wo.id}", "/workshop/devices", "/notifications"):
+        assert client.get(url).status_code == 403, url
+    # A mechanic's tap from the tablet, then the poll shows it.
+    version = re.search(r'data-version="([^"]+)"', board).group(1)
+    assert client.get(f"/workshop/board/grid?v={version}").status_code == 204
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', board).group(1)
+    response = client.post(f"/workshop/board/wo/{wo.id}/status", data={"status": "waiting_parts", "mechanic": staff["mechanic"].id},
+                           headers={"X-CSRFToken": csrf, "HX-Request": "true"})
+    assert response.status_code == 422  # planned -> waiting for parts is not a step
+    response = client.post(f"/workshop/board/wo/{wo.id}/status", data={"status": "in_work", "mechanic": staff["mechanic"].id},
+                           headers={"X-CSRFToken": csrf, "HX-Request": "true"})
+    assert response.status_code == 200 and response.headers["HX-Trigger"] == "board-refresh"
+    assert StatusChange.select().order_by(StatusChange.id.desc()).first().by_id == staff["mechanic"].id
+    fresh = client.get(f"/workshop/board/grid?v={version}")
+    assert fresh.status_code == 200 and "в работе" in fresh.get_data(as_text=True)
+    # Revoked: the tablet is out at its next request.
+    devices.revoke(row, staff["owner"])
+    assert client.get("/workshop/board").status_code == 302
+    assert client.get(f"/workshop/device/{token}").status_code == 401
+
+
+def test_owner_issues_and_revokes_tokens(login, staff):
+    browser = login("owner")
+    page = browser.post("/workshop/devices", {"kind": "display", "name": "Планшет у поста 2"}).get_data(as_text=True)
+    url = re.search(r"(http://[^<\s]+/workshop/device/[\w-]+)", page).group(1)
+    assert "показывается один раз" in page
+    row = devices.listing()[0]
+    assert browser.post(f"/workshop/devices/{row.id}/revoke").status_code == 302
+    assert "отозван" in browser.get("/workshop/devices").get_data(as_text=True)
+    assert login("manager").get("/workshop/devices").status_code == 403
+    assert url
+
+
+def test_website_booking_becomes_notification_then_work_order(now, client, login, staff, bays):
+    _, token = devices.create("website", "kitay-service.ru", staff["owner"])
+    booking = {"name": "Орлов Максим", "phone": "+7 (999) 123-45-67", "car": "Geely Atlas Pro",
+               "complaint": "ТО-30, скрип тормозов", "wish_at": "2026-11-24T11:00", "id": "site-77"}
+    assert client.post("/api/website/bookings", json=booking).status_code == 401
+    bad = client.post("/api/website/bookings", json=booking, headers={"Authorization": "Bearer nope"})
+    assert bad.status_code == 401 and bad.get_json()["error"]
+    auth = {"Authorization": f"Bearer {token}"}
+    response = client.post("/api/website/bookings", json=dict(booking, phone="12345"), headers=auth)
+    assert response.status_code == 422 and response.get_json()["field"] == "phone"
+    assert "«12345» набран с ошибкой" in response.get_json()["error"]
+    response = client.post("/api/website/bookings", json=dict(booking, wish_at="2026-11-20T10:00"), headers=auth)
+    assert response.status_code == 422 and "прошло" in response.get_json()["error"]
+    response = client.post("/api/website/bookings", json=dict(booking, wish_at="завтра"), headers=auth)
+    assert response.status_code == 422
+    assert Booking.select().count() == 0
+
+    response = client.post("/api/website/bookings", json=booking, headers=auth)
+    assert response.status_code == 201
+    again = client.post("/api/website/bookings", json=booking, headers=auth)
+    assert again.status_code == 200 and again.get_json()["id"] == response.get_json()["id"]
+    note = Notification.get(Notification.kind == "website_request")
+    assert note.is_open and "Орлов Максим" in note.title and "24.11 11:00" in note.title
+    assert Booking.get().customer.source == "website"
+
+    browser = login("manager")
+    page = browser.get(note.url).get_data(as_text=True)
+    assert "Орлов Максим" in page and "booking-item highlight" in page
+    created = browser.post("/workshop/work-orders", {"booking_id": response.get_json()["id"], "bay": bays[2].id,
+                                                     "date": "2026-11-24", "start": "11:00", "end": "12:30"}, htmx=True)
+    assert created.status_code == 200, created.get_data(as_text=True)
+    wo = WorkOrder.get()
+    assert wo.complaint.startswith("ТО-30") and "Geely Atlas Pro" in wo.complaint
+    assert Booking.get().status == "planned"
+    assert not Notification.get_by_id(note.id).is_open
