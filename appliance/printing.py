@@ -79,15 +79,13 @@ def centered_barcode(label: Label, data: str, y_mm: float, height_mm: float, mod
 
 def fitted_qr(label: Label, data: str, max_side_mm: float, x_right_mm: float, y_mm: float) -> QRCode:
     """A QR code with the largest whole-dot module that keeps it within ``max_side_mm``,
-    its right edge at ``x_right_mm``. Returns it with ``side_mm`` set for the layout."""
+    its right edge at ``x_right_mm``."""
     from hardware.label_raster import qr_matrix
 
     modules = len(qr_matrix(data, "M"))
     module_dots = max(1, label.dots(max_side_mm) // modules)
     side_mm = modules * module_dots * 25.4 / label.dpi
-    qr = QRCode(data, x_right_mm - side_mm, y_mm, module_dots * 25.4 / label.dpi)
-    qr.side_mm = side_mm
-    return qr
+    return QRCode(data, x_right_mm - side_mm, y_mm, module_dots * 25.4 / label.dpi, side_mm=side_mm)
 
 
 # --- the test label --------------------------------------------------------------------

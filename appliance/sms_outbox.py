@@ -397,13 +397,23 @@ def apply_status_report(report: pdu.Sms) -> SmsMessage | None:
     return None
 
 
-def sweep_storage(modem) -> int:
-    """Read every message the SIM holds, commit it, then delete it from the SIM."""
+def sweep_storage(modem, memories=("SM", "ME")) -> int:
+    """Read every message the SIM (and the modem's own memory) holds, commit it, then
+    delete it there. A modem without ME storage just answers an error for it."""
     handled = 0
-    for stored in modem.list_messages():
-        store_pdu(stored.pdu)
-        modem.delete_message(stored.index)
-        handled += 1
+    for mem in memories:
+        try:
+            stored_list = modem.list_messages(mem=mem)
+        except CommandError:
+            continue
+        for stored in stored_list:
+            store_pdu(stored.pdu)
+            modem.delete_message(stored.index, mem)
+            handled += 1
+    try:
+        modem.use_storage("SM")
+    except CommandError:
+        pass
     return handled
 
 
@@ -462,10 +472,10 @@ def record_call(raw_phone: str | None, started_at, ended_at, rings: int, answere
 def handle_event(modem, ev, calls: CallTracker | None = None) -> None:
     """One unsolicited event from the modem: commit first, then clean the SIM."""
     if ev.kind in ("sms_stored", "report_stored"):
-        stored = modem.read_message(ev.index)
+        stored = modem.read_message(ev.index, ev.mem)
         if stored is not None:
             store_pdu(stored.pdu)
-        modem.delete_message(ev.index)
+        modem.delete_message(ev.index, ev.mem)
     elif ev.kind in ("sms", "status_report") and ev.pdu:
         store_pdu(ev.pdu)
     elif ev.kind == "storage_full":

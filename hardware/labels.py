@@ -47,6 +47,7 @@ class QRCode:
     y_mm: float
     module_mm: float = 0.5
     error: str = "M"  # L | M | Q | H
+    side_mm: float = 0.0  # filled in by layouts that size the symbol; renderers ignore it
 
 
 @dataclass

@@ -131,6 +131,7 @@ class Modem:
         self._thread: threading.Thread | None = None
         self.last_rx = 0.0
         self.last_ok = 0.0  # last command that got its final result: URC chatter proves nothing
+        self.storage_mem = "SM"
 
     # --- port -----------------------------------------------------------------
 
@@ -374,6 +375,7 @@ class Modem:
             self.command('AT+CPMS="SM","SM","SM"')
         except CommandError:
             pass
+        self.storage_mem = "SM"
         try:
             self.command("AT+COPS=3,0")
         except CommandError:
@@ -447,8 +449,16 @@ class Modem:
         except (ValueError, IndexError):
             return None
 
-    def list_messages(self, stat: int = 4) -> list[StoredMessage]:
+    def use_storage(self, mem: str | None) -> None:
+        """Point read/delete at SM (SIM) or ME (modem memory); +CMTI names the one it used."""
+        mem = (mem or "SM").upper()
+        if mem != self.storage_mem:
+            self.command(f'AT+CPMS="{mem}"')
+            self.storage_mem = mem
+
+    def list_messages(self, stat: int = 4, mem: str | None = None) -> list[StoredMessage]:
         """All stored messages (AT+CMGL=4), in PDU mode."""
+        self.use_storage(mem)
         lines = self.command(f"AT+CMGL={stat}", timeout=max(self.command_timeout, 15))
         out = []
         i = 0
@@ -456,21 +466,24 @@ class Modem:
             line = lines[i]
             if line.startswith("+CMGL:") and i + 1 < len(lines):
                 fields = line.split(":", 1)[1].split(",")
-                out.append(StoredMessage(int(fields[0]), int(fields[1]), lines[i + 1].strip()))
+                out.append(StoredMessage(int(fields[0]), int(fields[1]), lines[i + 1].strip(), self.storage_mem))
                 i += 2
             else:
                 i += 1
         return out
 
-    def read_message(self, index: int) -> StoredMessage | None:
+    def read_message(self, index: int, mem: str | None = None) -> StoredMessage | None:
+        self.use_storage(mem)
         lines = self.command(f"AT+CMGR={index}")
         for n, line in enumerate(lines):
             if line.startswith("+CMGR:") and n + 1 < len(lines):
                 stat = line.split(":", 1)[1].split(",")[0].strip()
-                return StoredMessage(index, int(stat) if stat.isdigit() else 0, lines[n + 1].strip())
+                return StoredMessage(index, int(stat) if stat.isdigit() else 0, lines[n + 1].strip(),
+                                     self.storage_mem)
         return None
 
-    def delete_message(self, index: int) -> None:
+    def delete_message(self, index: int, mem: str | None = None) -> None:
+        self.use_storage(mem)
         self.command(f"AT+CMGD={index}")
 
     def hang_up(self) -> None:

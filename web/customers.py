@@ -255,3 +255,13 @@ def merge():
         return redirect(url_for("customers.duplicates"))
     flash(f"Карточки объединены: история перенесена в «{keep.name}».")
     return redirect(url_for("customers.card", customer_id=keep.id))
+
+
+@bp.route("/customers/<int:customer_id>/delete", methods=["POST"])
+@role_required("owner")
+def delete(customer_id: int):
+    """Soft delete: the card leaves search and lists; its history stays for reports and the audit log."""
+    customer = _load(customer_id)
+    customers.soft_delete(customer, current_user._get_current_object(), request.form.get("reason", "").strip())
+    flash(f"Клиент «{customer.name}» удалён.")
+    return redirect(url_for("customers.index"))

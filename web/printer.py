@@ -46,7 +46,11 @@ def _queue_context() -> dict:
 @bp.route("")
 @role_required("owner", "manager")
 def index():
-    return render_template("printer/index.html", sim_jobs=printing.sim_jobs(8), **_queue_context())
+    try:
+        sim_jobs = printing.sim_jobs(8)
+    except InputError:
+        sim_jobs = []  # the status panel says what is wrong with the settings
+    return render_template("printer/index.html", sim_jobs=sim_jobs, **_queue_context())
 
 
 @bp.route("/status")
@@ -145,7 +149,10 @@ def preview_pdf(job_id: int):
 def sim_preview(name: str):
     if not SIM_PREVIEW.match(name):
         abort(404)
-    path = printing.config()["sim_dir"] / name
+    try:
+        path = printing.config()["sim_dir"] / name
+    except InputError:
+        abort(404)
     if not path.is_file():
         abort(404)
     return send_file(path.resolve(), mimetype="image/png", max_age=3600)

@@ -89,7 +89,9 @@ class ModemSim:
         self.transmitted: list[Transmitted] = []
         self.sent_parts: list[pdulib.Sms] = []
         self.commands: list[str] = []
-        self.storage: dict[int, tuple[int, str]] = {}
+        self.storage: dict[int, tuple[int, str]] = {}      # "SM": the SIM card
+        self.me_storage: dict[int, tuple[int, str]] = {}   # "ME": the modem's own memory
+        self.mem = "SM"
         self.network_queue: list[str] = []     # incoming held by the network while storage is full
         # Faults
         self.mute = False
@@ -115,6 +117,9 @@ class ModemSim:
         self._stop = threading.Event()
         self.slave_name: str | None = None
         self.plugged = False
+
+    def _store(self) -> dict[int, tuple[int, str]]:
+        return self.me_storage if self.mem == "ME" else self.storage
 
     def _reset_state(self) -> None:
         self.echo = True
@@ -335,10 +340,15 @@ class ModemSim:
         if body.startswith(("+CPMS", "+COPS?", "+CIMI", "+CSCA", "+CMG")):
             if not self._sim_ready(cms=body.startswith(("+CMG", "+CPMS", "+CSCA"))):
                 return None
+        if body.startswith("+CPMS="):
+            mem = body[6:].split(",")[0].strip('"')
+            if mem not in ("SM", "ME") or (mem == "ME" and self.profile_name == "wavecom"):
+                return self._error(302, cms=True)
+            self.mem = mem
         if body.startswith("+CPMS=") or body == "+CPMS?":
-            used, total = len(self.storage), self.storage_size
+            used, total = len(self._store()), self.storage_size
             if body == "+CPMS?":
-                return self._reply(f'+CPMS: "SM",{used},{total},"SM",{used},{total},"SM",{used},{total}')
+                return self._reply(f'+CPMS: "{self.mem}",{used},{total},"SM",{used},{total},"SM",{used},{total}')
             return self._reply(f"+CPMS: {used},{total},{used},{total},{used},{total}")
         if body == "+COPS?":
             if not self.registered:
@@ -359,29 +369,29 @@ class ModemSim:
                 return self._error(304, cms=True)
         if body.startswith("+CMGL="):
             lines = []
-            for idx in sorted(self.storage):
-                stat, hexpdu = self.storage[idx]
+            for idx in sorted(self._store()):
+                stat, hexpdu = self._store()[idx]
                 lines += [f"+CMGL: {idx},{stat},,{len(hexpdu) // 2 - 1}", hexpdu]
             self._reply(*lines)
-            for idx, (stat, hexpdu) in list(self.storage.items()):
+            for idx, (stat, hexpdu) in list(self._store().items()):
                 if stat == 0:
-                    self.storage[idx] = (1, hexpdu)
+                    self._store()[idx] = (1, hexpdu)
             return None
         if body.startswith("+CMGR="):
             idx = int(body[6:])
-            if idx not in self.storage:
+            if idx not in self._store():
                 return self._error(321, cms=True)
-            stat, hexpdu = self.storage[idx]
-            self.storage[idx] = (1 if stat == 0 else stat, hexpdu)
+            stat, hexpdu = self._store()[idx]
+            self._store()[idx] = (1 if stat == 0 else stat, hexpdu)
             return self._reply(f"+CMGR: {stat},,{len(hexpdu) // 2 - 1}", hexpdu)
         if body.startswith("+CMGD="):
             args = body[6:].split(",")
             idx = int(args[0])
             flag = int(args[1]) if len(args) > 1 and args[1] else 0
             if flag == 4:
-                self.storage.clear()
-            elif idx in self.storage:
-                del self.storage[idx]
+                self._store().clear()
+            elif idx in self._store():
+                del self._store()[idx]
             elif flag == 0:
                 return self._error(321, cms=True)
             self._reply()
@@ -462,21 +472,23 @@ class ModemSim:
             self.push_urc(f"+CDS: {len(report_hex) // 2 - 1}")
             self._send(report_hex.encode() + b"\r\n")
         else:
-            idx = self._store(report_hex, stat=0)
+            idx = self._save(report_hex, stat=0)
             if idx is not None:
                 self.push_urc(f'+CDSI: "SM",{idx}')
 
     # --- incoming ----------------------------------------------------------------------
 
-    def _store(self, hexpdu: str, stat: int = 0) -> int | None:
-        if len(self.storage) >= self.storage_size:
+    def _save(self, hexpdu: str, stat: int = 0, mem: str = "SM") -> int | None:
+        target = self.me_storage if mem == "ME" else self.storage
+        if len(target) >= self.storage_size:
             return None
-        idx = next(i for i in range(1, self.storage_size + 2) if i not in self.storage)
-        self.storage[idx] = (stat, hexpdu)
+        idx = next(i for i in range(1, self.storage_size + 2) if i not in target)
+        target[idx] = (stat, hexpdu)
         return idx
 
-    def inject_pdu(self, hexpdu: str, during_next_command: bool = False) -> int | None:
-        """The network delivers one SMS-DELIVER PDU (as the modem would list it)."""
+    def inject_pdu(self, hexpdu: str, during_next_command: bool = False, mem: str = "SM") -> int | None:
+        """The network delivers one SMS-DELIVER PDU (as the modem would list it);
+        `mem="ME"` stores it in the modem's memory, as Huawei sticks do when told to."""
         if self.cnmi_mt == 2:
             lines = [f"+CMT: ,{len(hexpdu) // 2 - 1}", hexpdu]
             if during_next_command:
@@ -485,13 +497,13 @@ class ModemSim:
                 self.push_urc(f"+CMT: ,{len(hexpdu) // 2 - 1}")
                 self._send(hexpdu.encode() + b"\r\n")
             return None
-        idx = self._store(hexpdu)
+        idx = self._save(hexpdu, mem=mem)
         if idx is None:
             self.network_queue.append(hexpdu)
             if self.profile_name == "huawei":
                 self.push_urc('^SMMEMFULL: "SM"')
             return None
-        urc = f'+CMTI: "SM",{idx}'
+        urc = f'+CMTI: "{mem}",{idx}'
         if during_next_command:
             self.urc_in_next_reply.append(urc)
         elif self.cnmi_mt:

@@ -221,6 +221,18 @@ def test_storage_full_sweep(modem, sim, anna):
     assert texts == ["первое", "второе"]
 
 
+def test_reply_kept_in_modem_memory_is_swept_too(modem, sim, anna):
+    import datetime as dt
+
+    from hardware import pdu
+
+    sim.cnmi_mt = 0
+    sim.inject_pdu(pdu.encode_deliver("+79161234567", "из памяти модема", dt.datetime.now(dt.UTC))[0], mem="ME")
+    assert sms_outbox.sweep_storage(modem) == 1
+    assert SmsMessage.get(SmsMessage.direction == "in").text == "из памяти модема"
+    assert sim.me_storage == {} and sim.mem == "SM"
+
+
 def test_missed_call_is_recorded_and_raised(modem, sim, anna):
     calls = sms_outbox.CallTracker(ring_gap=0.3)
     sim.ring("+79161234567", times=2, interval=0.05)

@@ -8,6 +8,7 @@ import pytest
 from appliance import clock, customers, settings
 from appliance.customers import PhoneInput, VehicleInput
 from appliance.workshop import devices, schedule, work_orders
+from db.models.workshop import WorkOrder
 from tests.e2e.conftest import screenshot
 from tests.workshop.conftest import NOW
 
@@ -59,6 +60,7 @@ def test_advisor_plans_two_bays_and_the_board_follows(page, browser, live_server
     first, second = page.locator(".sg-col").nth(0).locator(".wo-block"), page.locator(".sg-col").nth(1).locator(".wo-block")
     assert "Chery Tiggo 4" in first.inner_text() and "11:00–12:00" in first.inner_text()
     assert "Geely Coolray" in second.inner_text()
+    assert [wo.complaint for wo in WorkOrder.select().order_by(WorkOrder.id)] == ["Замена колодок", "ТО-30"]
     screenshot(page, "workshop_schedule")
 
     # Drag the Coolray onto bay 1 at the same time: refused with the reason, the block goes back.

@@ -5,6 +5,7 @@ import os
 import threading
 import time
 import tty
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -186,6 +187,20 @@ def test_storage_full_holds_messages_until_space_is_freed(sim, modem):
     modem.delete_message(stored[0].index)
     ev = wait_event(modem, "sms_stored")
     assert pdu.decode(modem.read_message(ev.index).pdu).text == "three"
+
+
+def test_message_in_modem_memory_me(sim, modem):
+    if sim.profile_name == "wavecom":
+        with pytest.raises(CmsError):
+            modem.list_messages(mem="ME")
+        return
+    when = datetime(2026, 11, 22, 15, 4, 5, tzinfo=timezone(timedelta(hours=3)))
+    sim.inject_pdu(pdu.encode_deliver("+79035556677", "в памяти модема", when)[0], mem="ME")
+    ev = wait_event(modem, "sms_stored")
+    assert (ev.mem, ev.index) == ("ME", 1)
+    assert pdu.decode(modem.read_message(ev.index, ev.mem).pdu).text == "в памяти модема"
+    modem.delete_message(ev.index, ev.mem)
+    assert sim.me_storage == {} and modem.list_messages(mem="SM") == []
 
 
 def test_multipart_reply_out_of_order_lists_every_part(sim, modem):

@@ -125,3 +125,15 @@ def test_vendored_htmx_has_no_external_fetches():
 
     vendor = Path(__file__).resolve().parents[2] / "web" / "static" / "vendor"
     assert list(vendor.glob("htmx-*.min.js")), "htmx is vendored with its version in the file name"
+
+
+def test_owner_soft_deletes_a_customer(login):
+    owner = login("owner")
+    owner.post("/customers/new", {"name": "Удаляемый Клиент", "phone": ["89160000777"], "source": "walk_in"})
+    customer = Customer.get(Customer.name == "Удаляемый Клиент")
+    assert login("manager").post(f"/customers/{customer.id}/delete").status_code == 403
+    owner = login("owner")
+    assert owner.post(f"/customers/{customer.id}/delete", {"reason": "тест"}).status_code == 302
+    assert Customer.get_by_id(customer.id).deleted_at is not None
+    assert "Удаляемый" not in owner.get("/customers?q=0777").get_data(as_text=True).split('id="results"')[1]
+    assert "Карточка удалена" in owner.get(f"/customers/{customer.id}").get_data(as_text=True)

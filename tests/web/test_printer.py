@@ -92,3 +92,14 @@ def test_mechanic_cannot_manage_the_print_queue(login, printer_at_sim):
     browser = login("mechanic")
     assert browser.get("/devices/printer").status_code == 403
     assert browser.post("/devices/printer/test").status_code == 403
+
+
+def test_broken_printer_settings_are_explained_not_a_crash(login, settings, app):
+    settings_mod.configure(settings_mod.Settings(None, environ={}, overrides={
+        "app": {"data_dir": str(settings.var_dir), "secret_key": "test-secret"},
+        "printer": {"language": "pcl"}}))
+    browser = login("owner")
+    html = browser.get("/devices/printer").get_data(as_text=True)
+    assert "Ошибка настройки" in html and "zpl, tspl или escpos" in html
+    response = browser.post("/devices/printer/test", htmx=True)
+    assert "zpl, tspl или escpos" in response.get_data(as_text=True)
