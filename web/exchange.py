@@ -33,7 +33,8 @@ def consumables_of(customer):
 
 
 @bp.route("/1c_exchange", methods=["GET", "POST"])
-@bp.route("/1c_exchange.php", methods=["GET", "POST"])  # what 1C suggests by default (Bitrix habit)
+@bp.route("/1c_exchange.php", methods=["GET", "POST"])
+@bp.route("/bitrix/admin/1c_exchange.php", methods=["GET", "POST"])  # the path 1C fills in by default
 @csrf.exempt
 def onec_exchange():
     auth = request.authorization
@@ -80,7 +81,7 @@ def index():
         kinds=UPLOAD_KINDS,
         statuses=IMPORT_STATUSES,
         log_kinds=IMPORT_KINDS,
-        exchange_url=request.url_root.rstrip("/") + url_for("exchange.onec_exchange"),
+        exchange_url=request.url_root.rstrip("/") + "/1c_exchange",
         exchange_login=cfg.get("exchange", "login"),
         password_set=bool(cfg.get("exchange", "password")),
         drop_dir=str(_drop_dir()),

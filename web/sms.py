@@ -11,7 +11,7 @@ from flask_login import current_user
 from appliance import sms
 from appliance.errors import InputError
 from db.models.customers import Customer
-from db.models.sms import KINDS, STATUSES, SmsMessage, SmsTemplate
+from db.models.sms import KINDS, STATUSES, SmsMessage, SmsOptOut, SmsTemplate
 from web.auth import role_required
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,7 @@ def _filtered(args):
 def log_view():
     rows = list(_filtered(request.args))
     ctx = {"rows": rows, "args": request.args, "statuses": STATUSES, "kinds": KINDS,
+           "opted_out": SmsOptOut.select().count(),
            "uncertain": SmsMessage.select().where(SmsMessage.status == "uncertain").count()}
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "sms-rows":
         return render_template("sms/_rows.html", **ctx)
@@ -64,6 +65,27 @@ def resend(message_id: int):
     except InputError as exc:
         flash(exc.message, "error")
     return redirect(request.referrer or url_for("sms.log"))
+
+
+@bp.route("/opt-out", methods=["POST"])
+@role_required("owner", "manager")
+def opt_out():
+    """Staff mark a phone as "no marketing SMS" (or lift it) when a customer asks by voice."""
+    from appliance import phones
+    from appliance.customers import find_by_phone
+
+    try:
+        number = phones.normalize(request.form.get("phone", ""))
+    except InputError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("sms.log"))
+    if request.form.get("action") == "in":
+        sms.opt_in(number, current_user)
+        flash(f"{phones.display(number)} снова получает рекламные SMS.", "ok")
+    else:
+        sms.opt_out(number, find_by_phone(number), source="staff", note="отметил сотрудник", actor=current_user)
+        flash(f"{phones.display(number)} больше не получит рекламных SMS.", "ok")
+    return redirect(url_for("sms.log"))
 
 
 @bp.route("/counter", methods=["POST"])

@@ -81,6 +81,17 @@ def _load(wo_id: int) -> WorkOrder:
     return wo
 
 
+def _shop_epoch_ms() -> int:
+    return int(clock.utcnow().replace(tzinfo=dt.UTC).timestamp() * 1000)
+
+
+@bp.after_request
+def _shop_time_header(response):
+    """The tablet shows the box's clock (a wall tablet off the internet drifts)."""
+    response.headers["X-Shop-Time"] = str(_shop_epoch_ms())
+    return response
+
+
 @bp.app_template_global()
 def workshop_orders_for(customer) -> list:
     """Rows for the customer card's «Ремонты» section."""
@@ -398,7 +409,7 @@ def _board_html() -> tuple[str, str]:
 def board():
     body, version = _board_html()
     return render_template("workshop/board.html", body=body, version=version, today=clock.local_today(),
-                           shop_tz=settings.get().get("app", "timezone"),
+                           shop_tz=settings.get().get("app", "timezone"), now_ms=_shop_epoch_ms(),
                            refresh=settings.get().getint("workshop", "board_refresh_seconds") or 5)
 
 

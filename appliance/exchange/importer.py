@@ -1102,7 +1102,8 @@ def run_in_background(path: Path, before_start=None, **kwargs) -> tuple[ImportLo
     def work():
         database.connect(reuse_if_open=True)
         try:
-            import_file(path, source=entry.source, entry=ImportLog.get_by_id(entry_id), **kwargs)
+            import_file(path, source=entry.source, entry=ImportLog.get_by_id(entry_id), filename=entry.filename,
+                        **kwargs)
         finally:
             if not database.is_closed():
                 database.close()

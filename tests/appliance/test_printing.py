@@ -234,3 +234,10 @@ def test_demo_has_printed_order_slips_with_previews(demo_db, settings):
     number = slips[0].batch_name.rsplit(" ", 1)[-1]
     assert scan_code128(preview) == [f"Z{number}-1"]
     assert printing.printer_status().state == "ok"
+
+
+def test_a_job_claimed_by_another_drainer_is_not_sent_again(db, use_printer, sim):
+    job = printing.queue_test_label()
+    assert printing._claim(job, clock.utcnow())  # e.g. `prilavok printer test` draining alone
+    assert printing.drain_once() == 0
+    assert PrintJob.get_by_id(job.id).status == "printing" and sim.jobs == []

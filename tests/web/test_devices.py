@@ -69,3 +69,14 @@ def test_owner_edits_a_template_with_the_live_counter(login, db):
     r = b.post("/sms/templates/order_arrived", {"body": "{name}, заказ №{order_number} ждёт вас."})
     assert r.status_code == 302
     assert SmsTemplate.get(code="order_arrived").body == "{name}, заказ №{order_number} ждёт вас."
+
+
+def test_staff_marks_a_phone_as_opted_out(login, db):
+    from db.models.sms import SmsOptOut
+
+    b = login("manager")
+    r = b.post("/sms/opt-out", {"phone": "8 916 123 45 67", "action": "out"})
+    assert r.status_code == 302 and SmsOptOut.get().phone == "+79161234567"
+    assert "Сейчас отказались: 1" in b.get("/sms").get_data(as_text=True)
+    b.post("/sms/opt-out", {"phone": "+79161234567", "action": "in"})
+    assert SmsOptOut.select().count() == 0

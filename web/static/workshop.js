@@ -221,9 +221,7 @@
   var banner = document.getElementById("offline-text");
   var tz = document.body.dataset.tz || undefined;
   // The box's clock, not the tablet's: a wall tablet without internet drifts.
-  var offset = 0;
-  var nowEl = document.getElementById("board-now");
-  if (nowEl && Math.abs(+nowEl.dataset.epochMs - Date.now()) > 90000) offset = +nowEl.dataset.epochMs - Date.now();
+  var offset = document.body.dataset.nowMs ? +document.body.dataset.nowMs - Date.now() : 0;
   function shopTime(seconds) {
     var opts = { timeZone: tz, hour: "2-digit", minute: "2-digit" };
     if (seconds) opts.second = "2-digit";
@@ -244,8 +242,8 @@
   function online(xhr) {
     failures = 0;
     document.body.classList.remove("offline");
-    var date = xhr && xhr.getResponseHeader("Date");
-    if (date && !isNaN(Date.parse(date))) offset = Date.parse(date) - Date.now();
+    var shop = xhr && xhr.getResponseHeader("X-Shop-Time");
+    if (shop && !isNaN(+shop)) offset = +shop - Date.now();
     if (updated) {
       updated.dataset.at = shopTime(false);
       updated.textContent = "обновлено " + shopTime(true);
