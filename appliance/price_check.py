@@ -204,7 +204,7 @@ def check(article: str, brand: str | None = None, adapters: list[SupplierAdapter
 
 def record_quotes(article: str, brand: str | None, offers: list[Offer]) -> int:
     """Keep every quote of the asked part in the price history."""
-    from db import database
+    from appliance.suppliers.txn import write_txn
     from db.models.suppliers import PriceQuote
 
     akey, bkey = article_key(article), brand_key(brand or "")
@@ -218,7 +218,7 @@ def record_quotes(article: str, brand: str | None, offers: list[Offer]) -> int:
     if not rows:
         return 0
     try:
-        with database.atomic():
+        with write_txn():
             PriceQuote.insert_many(rows).execute()
     except Exception:
         log.exception("price history: could not store %d quotes for %s", len(rows), article)

@@ -499,12 +499,21 @@ def handle_events(modem, calls: CallTracker | None = None, limit: int = 50) -> i
     return handled
 
 
+def devices_process_alive(max_age_seconds: int = 90) -> bool:
+    from appliance.status import last_beat
+
+    beat = last_beat("devices")
+    return beat is not None and (utcnow() - beat).total_seconds() <= max_age_seconds
+
+
 def modem_probe():
     """Status-bar item."""
     from appliance.status import StatusItem
 
     row = ModemStatus.get_or_none(ModemStatus.id == 1)
     queued = SmsMessage.select().where((SmsMessage.direction == "out") & (SmsMessage.status == "queued")).count()
+    if not devices_process_alive():
+        return StatusItem("SMS-модем", f"процесс устройств не запущен; в очереди {queued}", "bad", "/devices")
     if row is None or (not row.up and row.last_seen_at is None and row.outage_since is None):
         return StatusItem("SMS-модем", "нет данных", "warn", "/devices")
     if not row.up:

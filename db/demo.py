@@ -23,6 +23,7 @@ DEMO_STEPS: list[str] = [
     "db.demo_exchange:build",
     "db.demo_sms:build",
     "db.demo_printing:build",
+    "db.demo_orders:build",
     "db.demo_workshop:build",
 ]
 

@@ -218,6 +218,10 @@ class Modem:
             pending = self._pending
             if pending is not None and line.upper() in self._echo_skip:
                 return
+            if self._expect_prompt and line == ">":  # firmware that ends the prompt with CR LF
+                self._prompt = True
+                self._cond.notify_all()
+                return
             if URC_RE.match(line) and not self._owned(line) and not (
                     line == "NO CARRIER" and pending is not None and pending.upper().startswith("ATD")):
                 if line.startswith(URC_WITH_PDU):

@@ -7,7 +7,7 @@ import logging
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from appliance import settings, sms
+from appliance import settings, sms, sms_outbox
 from appliance.errors import InputError
 from db import database
 from db.models.sms import ModemStatus, SmsMessage
@@ -26,6 +26,7 @@ def modem_panel() -> dict:
         bars = 1 + (row.signal_rssi >= 10) + (row.signal_rssi >= 15) + (row.signal_rssi >= 20)
     port = settings.get().get("modem", "port")
     return {"m": row, "bars": bars, "simulated": port == "sim", "port_setting": port,
+            "process_alive": sms_outbox.devices_process_alive(),
             "queued": out.where(SmsMessage.status.in_(["queued", "sending"])).count(),
             "uncertain": out.where(SmsMessage.status == "uncertain").count(),
             "failed": out.where(SmsMessage.status == "failed").count()}

@@ -94,7 +94,8 @@ def index():
     rows = _list_rows(filters)
     if request.htmx and request.htmx.target == "order-rows":
         return render_template("orders/_rows.html", rows=rows)
-    pending = [a for a in arrival.recent_arrivals(5) if a.slips_job_id is None and arrival.arrival_orders(a)]
+    pending = [a for a in arrival.recent_arrivals(5) if a.slips_job_id is None
+               and any(o.status == "arrived" for o in arrival.arrival_orders(a))]
     return render_template("orders/index.html", rows=rows, f=filters, statuses=ORDER_STATUSES,
                            managers=_managers(), suppliers=orders_mod.supplier_choices(), pending=pending,
                            printer_down=slips.printer_down(), **_tabs_context())
@@ -206,7 +207,8 @@ def _form_lines(form, filled: list[LineInput]) -> list[dict]:
                          ("article", "brand", "name", "qty", "price", "supplier", "supplier_days")}
                         | {"notify": form.get(f"notify-{i}") == "1"})
     rows = [r for r in rows if any(str(r[k]).strip() for k in ("article", "brand", "name"))]
-    while len(rows) < max(EMPTY_LINES, len(rows) + 1):
+    target = max(EMPTY_LINES, len(rows) + 1)
+    while len(rows) < target:
         rows.append({"article": "", "brand": "", "name": "", "qty": "1", "price": "", "supplier": "",
                      "supplier_days": "", "notify": True})
     return rows

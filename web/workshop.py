@@ -134,13 +134,21 @@ def week():
                            prev_week=monday - dt.timedelta(days=7), next_week=monday + dt.timedelta(days=7))
 
 
+def _id(value) -> int:
+    """A row id from a form or a query string; junk becomes 0, which matches nothing."""
+    try:
+        return int(str(value or "0").strip())
+    except ValueError:
+        return 0
+
+
 def _form_context(form, error=None, field=None):
-    booking = Booking.get_or_none(Booking.id == _int(form.get("booking_id"), "booking")) if form.get("booking_id") else None
+    booking = Booking.get_or_none(Booking.id == _id(form.get("booking_id"))) if form.get("booking_id") else None
     customer = None
     if booking:
         customer = booking.customer
     elif form.get("customer_id"):
-        customer = Customer.get_or_none(Customer.id == _int(form.get("customer_id"), "customer"))
+        customer = Customer.get_or_none(Customer.id == _id(form.get("customer_id")))
     elif form.get("phone"):
         try:
             from appliance import phones
@@ -173,7 +181,7 @@ def new_order():
             pass
     form.setdefault("date", clock.local_today().isoformat())
     if form.get("booking_id"):
-        booking = Booking.get_or_none(Booking.id == _int(form["booking_id"], "booking"))
+        booking = Booking.get_or_none(Booking.id == _id(form["booking_id"]))
         if booking is not None:
             form.setdefault("complaint", work_orders.booking_complaint(booking))
     return render_template("workshop/_order_form.html", **_form_context(form))
@@ -251,6 +259,8 @@ def _order_context(wo: WorkOrder, error=None, field=None):
             "transitions": [(s, ACTION_LABELS.get(s, s)) for s in TRANSITIONS.get(wo.status, ())],
             "mechanics": work_orders.mechanics(), "kinds": KINDS, "severities": SEVERITIES,
             "repairs": list(wo.repairs), "error": error, "field": field,
+            "order_lines": work_orders.order_lines_for(wo) if wo.status not in ("handed_over", "cancelled") else [],
+            "order_statuses": work_orders.order_line_statuses(wo),
             "can_print_label": _printing_available(), "wo_day": to_local(wo.planned_start).date().isoformat(), "audit_entries": list(audit.history("work_order", wo.id, 30))}
 
 
@@ -308,6 +318,8 @@ def add_line(wo_id: int):
             work_orders.add_part(wo, form.get("part_name"), form.get("qty"), form.get("part_price"), _actor(),
                                  article=form.get("article", ""), brand=form.get("brand", ""),
                                  source=form.get("part_source", "stock"))
+        elif form.get("line") == "order_line":
+            work_orders.add_part_from_order(wo, _int(form.get("order_line_id"), "order_line") or 0, _actor())
         elif form.get("line") == "finding":
             work_orders.add_finding(wo, form.get("finding"), form.get("severity", "soon"), form.get("estimate"), _actor())
         else:
@@ -355,7 +367,7 @@ def key_label(wo_id: int):
 @role_required(*STAFF_ROLES)
 def new_booking():
     form = request.form if request.method == "POST" else request.args
-    customer = Customer.get_or_none(Customer.id == _int(form.get("customer_id"), "customer")) if form.get("customer_id") else None
+    customer = Customer.get_or_none(Customer.id == _id(form.get("customer_id"))) if form.get("customer_id") else None
     error = field = None
     if request.method == "POST":
         try:

@@ -281,8 +281,8 @@ def _after_commit(job: _Import) -> None:
             events.publish("goods_arrived", receipt=receipt)
         except Exception:
             log.exception("exchange: goods_arrived handler failed for receipt %s", receipt.number)
-    if job.products_changed:
-        match_products()
+    if job.product_keys:
+        match_products(job.product_keys)
     if job.sales_touched or job.products_changed:
         rematch_unmatched()
     if job.stock_warehouses:
@@ -347,6 +347,7 @@ class _Import:
         self.notes: list[str] = []
         self.receipts_changed: list[int] = []
         self.products_changed = False
+        self.product_keys: set[str] = set()  # article keys of products created or changed here
         self.sales_touched = False
         self.stock_warehouses: set[str] = set()
         self._phones: dict[str, str] = {}
@@ -397,7 +398,7 @@ class _Import:
             if isinstance(rec, cml.Header):
                 self.generated_at = rec.generated_at
             elif isinstance(rec, cml.CatalogStart):
-                self.kind = self.kind if self.kind == "catalog" else "catalog"
+                self.kind = "catalog"
                 self.only_changes = rec.only_changes
             elif isinstance(rec, cml.OffersStart):
                 self.kind = "offers"
@@ -478,6 +479,7 @@ class _Import:
                 existing_key[(product.article_key, product.brand_key)] = product
                 self.created += 1
                 self.products_changed = True
+                self.product_keys.add(item["article_key"])
                 continue
             changes = {k: v for k, v in item.items()
                        if v not in (None, "") and getattr(product, k) != v}
@@ -495,6 +497,7 @@ class _Import:
                 product.save()
                 self.updated += 1
                 self.products_changed = True
+                self.product_keys.add(item["article_key"])
             else:
                 self.skipped += 1
 
@@ -997,11 +1000,22 @@ def _choose_price_type(types: dict[str, str]) -> str | None:
 # ---------------------------------------------------------------- matching later
 
 
-def match_products() -> int:
-    """Link sale/receipt/stock lines that came before their product did. Returns lines linked."""
+_SQL_ARTICLE_KEY = "UPPER(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(article, '-', ''), ' ', ''), '.', ''), '/', ''), '_', ''))"
+
+
+def match_products(article_keys: Iterable[str] | None = None) -> int:
+    """Link sale/receipt/stock lines that came before their product did. Returns lines linked.
+
+    With ``article_keys`` (the products a catalog import just created or changed) only
+    lines with those articles are looked at; without, every unlinked line is.
+    """
     linked = 0
+    wanted = sorted(set(article_keys)) if article_keys is not None else None
     for model in (GoodsReceiptLine, StockLevel):
-        keys = [ak for (ak,) in model.select(model.article_key).where(model.product.is_null()).distinct().tuples()]
+        if wanted is None:
+            keys = [ak for (ak,) in model.select(model.article_key).where(model.product.is_null()).distinct().tuples()]
+        else:
+            keys = wanted
         for chunk in _chunks(keys, 500):
             index = _ProductIndex(chunk)
             for pid_pair, pid in index.by_pair.items():
@@ -1012,7 +1026,14 @@ def match_products() -> int:
                 if len(ids) == 1:
                     linked += model.update(product=ids[0]).where(
                         model.product.is_null() & (model.article_key == ak)).execute()
-    # Sale lines keep the article as written: group by it and normalize here.
+    # Sale lines keep the article as written: normalise in SQL to narrow, confirm in Python.
+    if wanted is not None:
+        for chunk in _chunks(wanted, 500):
+            rows = list(_select_in(
+                f"SELECT id, article, brand FROM {_t(SaleLine)} WHERE product_id IS NULL AND {_SQL_ARTICLE_KEY} IN",
+                chunk))
+            linked += _link_sale_lines(rows)
+        return linked
     last = 0
     while True:
         rows = list(SaleLine.select(SaleLine.id, SaleLine.article, SaleLine.brand)
@@ -1021,15 +1042,21 @@ def match_products() -> int:
         if not rows:
             break
         last = rows[-1][0]
-        index = _ProductIndex(_ak(a) for _, a, _ in rows)
-        if not index.by_article:
-            continue
-        with database.atomic():
-            for line_id, article, brand in rows:
-                pid = index.find(_ak(article), _bk(brand))
-                if pid:
-                    SaleLine.update(product=pid).where(SaleLine.id == line_id).execute()
-                    linked += 1
+        linked += _link_sale_lines(rows)
+    return linked
+
+
+def _link_sale_lines(rows: list[tuple]) -> int:
+    index = _ProductIndex(_ak(a) for _, a, _ in rows)
+    if not index.by_article:
+        return 0
+    linked = 0
+    with database.atomic():
+        for line_id, article, brand in rows:
+            pid = index.find(_ak(article), _bk(brand))
+            if pid:
+                SaleLine.update(product=pid).where(SaleLine.id == line_id).execute()
+                linked += 1
     return linked
 
 

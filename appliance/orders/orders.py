@@ -476,8 +476,12 @@ def issue(order: Order, actor, paid="", line_ids: list[int] | None = None) -> li
         audit.record(actor, "issue", order, {"paid_kop": (order.paid_kop, order.paid_kop + paid_kop)})
         order = get(order.id)
         recompute(order)
+        from appliance import notifications
+
+        for arrival_id in {ln.arrival_id for ln in lines if ln.arrival_id}:
+            if not OrderLine.select().where((OrderLine.arrival == arrival_id) & (OrderLine.status == "arrived")).exists():
+                notifications.resolve("reminder", f"arrival:{arrival_id}:slips", comment="все заказы поступления выданы")
         if order.status == "issued":
-            from appliance import notifications
 
             for key in ("pickup", "decide"):
                 notifications.resolve("reminder" if key == "pickup" else "order_problem", f"order:{order.id}:{key}",

@@ -84,7 +84,7 @@ def check_order(order: Order, lines: list[OrderLine], report: TrackingReport, no
             found["late"] = (f"Заказ №{order.id} опаздывает: обещали к {promised:%d.%m.%Y} ({days} дн. назад)",
                              f"{who}: ещё не пришло {_lines_text(waiting)}. Позвоните клиенту и назовите новую дату.")
         else:
-            not_shipped = [ln for ln in waiting if ln.status in ("new", "ordered", "confirmed")]
+            not_shipped = [ln for ln in waiting if ln.status in ("ordered", "confirmed")]  # "new" is "forgot"
             deadline = orders_mod.add_working_days(today, warn_days) if warn_days > 0 else today
             if not_shipped and promised <= deadline:
                 found["late"] = (f"Заказ №{order.id} может опоздать: обещали к {promised:%d.%m.%Y}, а не отгружено",

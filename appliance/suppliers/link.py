@@ -120,16 +120,12 @@ tracker = LinkTracker()
 
 
 def _store(state: LinkState) -> None:
-    from db import database
     from db.models.suppliers import SupplierLink
 
-    with database.atomic():
-        row = SupplierLink.get_or_none(SupplierLink.code == state.code)
-        if row is None:
-            row = SupplierLink(code=state.code)
-        row.up, row.down_since, row.last_ok = state.up, state.down_since, state.last_ok
-        row.last_error, row.updated_at = state.last_error[:500], utcnow()
-        row.save()
+    values = dict(up=state.up, down_since=state.down_since, last_ok=state.last_ok,
+                  last_error=state.last_error[:500], updated_at=utcnow())
+    (SupplierLink.insert(code=state.code, **values)
+     .on_conflict(conflict_target=[SupplierLink.code], update=values).execute())
 
 
 def enable_storage() -> None:

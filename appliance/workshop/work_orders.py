@@ -273,7 +273,13 @@ def board_set_status(wo: WorkOrder, new: str, mechanic_id, device_user) -> WorkO
         via = f"табло: {devices.device_name(device_user)}"
     else:
         mechanic, via = device_user, "табло"
-    return set_status(wo, new, mechanic, via=via)
+    with database.atomic():
+        if new == "in_work" and wo.mechanic_id is None and mechanic.role == "mechanic":
+            # Whoever starts an unassigned job takes it, unless the schedule has him elsewhere then.
+            if not schedule.conflicts(wo.bay_id, wo.planned_start, wo.planned_end, mechanic.id, wo.id):
+                WorkOrder.update(mechanic=mechanic).where(WorkOrder.id == wo.id).execute()
+                audit.record(mechanic, "update", wo, {"mechanic": (None, mechanic.full_name)}, note=via)
+        return set_status(wo, new, mechanic, via=via)
 
 
 def _hand_over(wo: WorkOrder, actor, now: dt.datetime) -> None:
@@ -467,3 +473,48 @@ def print_key_label(wo: WorkOrder, actor=None) -> str:
     queue_labels([key_label(wo)], f"Ключи {wo.number}", actor)
     audit.record(actor, "print_key_label", wo)
     return wo.number
+
+
+# --- parts from the customer's parts orders (when the parts-orders area is installed) ---
+
+def _orders_models():
+    try:
+        from db.models.orders import Order, OrderLine
+    except ImportError:
+        return None, None
+    return Order, OrderLine
+
+
+def order_lines_for(wo: WorkOrder) -> list:
+    """The customer's ordered parts not yet in any work order: candidates for this one."""
+    Order, OrderLine = _orders_models()
+    if OrderLine is None:
+        return []
+    linked = PartLine.select(PartLine.order_line_id).where(PartLine.order_line_id.is_null(False))
+    return list(OrderLine.select(OrderLine, Order).join(Order)
+                .where((Order.customer == wo.customer_id) & OrderLine.status.not_in(("cancelled", "refused", "returned"))
+                       & OrderLine.id.not_in(linked))
+                .order_by(OrderLine.id.desc()).limit(20))
+
+
+def add_part_from_order(wo: WorkOrder, order_line_id: int, actor=None) -> PartLine:
+    Order, OrderLine = _orders_models()
+    if OrderLine is None:
+        raise InputError("Заказы запчастей не подключены.")
+    line = (OrderLine.select(OrderLine, Order).join(Order)
+            .where((OrderLine.id == order_line_id) & (Order.customer == wo.customer_id)).first())
+    if line is None:
+        raise InputError("Эта позиция заказа не относится к клиенту.", "order_line")
+    if PartLine.select().where(PartLine.order_line_id == line.id).exists():
+        raise InputError("Эта позиция заказа уже в заказ-наряде.", "order_line")
+    return add_part(wo, line.name or line.article, line.qty, str(Decimal(line.price_kop) / 100), actor,
+                    article=line.article, brand=line.brand, source="order", order_line_id=line.id)
+
+
+def order_line_statuses(wo: WorkOrder) -> dict[int, str]:
+    """{order line id: its status label} for the parts of this work order that come from an order."""
+    Order, OrderLine = _orders_models()
+    ids = [p.order_line_id for p in wo.parts if p.order_line_id]
+    if OrderLine is None or not ids:
+        return {}
+    return {line.id: line.status_label for line in OrderLine.select().where(OrderLine.id.in_(ids))}

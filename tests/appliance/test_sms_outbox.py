@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from appliance import customers, sms, sms_outbox
+from appliance import customers, sms, sms_outbox, status
 from appliance.customers import PhoneInput
 from db.models.notifications import Notification
 from db.models.sms import Call, ModemStatus, SmsMessage, SmsOptOut, SmsPart
@@ -248,7 +248,11 @@ def test_modem_state_and_probe(db):
     row = ModemStatus.get_by_id(1)
     assert not row.up and row.outage_since is not None
     assert sms_outbox.modem_probe().level == "bad"
+    assert "не запущен" in sms_outbox.modem_probe().text
+    status.beat("devices")
+    assert "нет связи: порт /dev/ttyUSB2 не найден" in sms_outbox.modem_probe().text
     assert Notification.get(Notification.key == "modem").is_open
     sms_outbox.record_modem_state(True, "ok")
     assert ModemStatus.get_by_id(1).outage_since is None
     assert not Notification.get(Notification.key == "modem").is_open
+    assert sms_outbox.modem_probe().level == "ok"

@@ -102,8 +102,8 @@ def main() -> None:
     floor = _floor(ordered, rows, tmp / "floor.db")
     ours_rate, floor_rate = lines / ours, lines / floor
     print(f"prilavok import:   {lines:,} lines, {entry.created:,} receipts in {ours:.1f} s = {ours_rate:,.0f} lines/s "
-          f"(parse CSV + match + insert, one transaction); peak RSS {rss_after / 1024:.0f} MB "
-          f"(+{(rss_after - rss_before) / 1024:.0f} MB during import, incl. the floor's tuples held in memory)")
+          f"(parse CSV + match + insert, one transaction); RSS +{(rss_after - rss_before) / 1024:.0f} MB during "
+          f"the import (peak {rss_after / 1024:.0f} MB, which includes the floor's tuples already in memory)")
     print(f"floor (sqlite3 executemany, same inserts, tuples in memory): {floor:.1f} s = {floor_rate:,.0f} lines/s")
     print(f"ratio ours/floor: {ours_rate / floor_rate:.2f}")
 

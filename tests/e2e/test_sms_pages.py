@@ -1,7 +1,7 @@
 """The devices page, the SMS log and the template editor's live counter in Chromium."""
 import pytest
 
-from appliance import customers, sms
+from appliance import customers, sms, status
 from appliance.customers import PhoneInput
 from db.models.sms import ModemStatus, SmsMessage
 from tests.e2e.conftest import ARTIFACTS
@@ -11,6 +11,7 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def rows(db):
+    status.beat("devices")
     anna = customers.create_customer("Соколова Анна Сергеевна", [PhoneInput("+79161234567")])
     ok = sms.queue_sms(anna, "order_arrived", {"order_number": 4711, "sum": "3 450 ₽"})
     lost = sms.queue_sms(anna, "rating_request")

@@ -113,6 +113,7 @@ def test_advisor_plans_two_bays_and_the_board_follows(page, browser, live_server
     other_id = int(other.get_attribute("id").split("-")[-1])
     tablet.wait_for_function(f"document.querySelector('#board-wo-{other_id}').dataset.status === 'waiting_parts'")
     assert "ждём запчасти" in tablet.locator(f"#board-wo-{other_id}").inner_text()
+    assert "Захаров Д." in tablet.locator(f"#board-wo-{other_id}").inner_text()  # he started it, so it is his
     last = work_orders.history(work_orders.get(other_id))[-1]
     assert (last.by_id, last.via) == (staff["mechanic"].id, "табло: Планшет в цеху")
     screenshot(tablet, "workshop_board")

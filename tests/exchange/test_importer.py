@@ -101,11 +101,15 @@ def test_receipts_raise_goods_arrived_and_unknown_articles_match_later(db, data_
     published.clear()
     assert import_file(data_file("receipts_utf8bom.csv"), source="folder").skipped == 1
     assert published == []  # nothing new arrived
+    import_file(data_file("sales_cp1251.csv"), source="folder")
+    sold = SaleLine.get(SaleLine.article == "A11-3707110CA")
+    assert sold.product_id is None
     catalog = import_file(data_file("import_2_10_autoparts.xml"), source="http")
     assert (catalog.kind, catalog.created) == ("catalog", 3), catalog.error
     line = GoodsReceiptLine.get_by_id(line.id)
     assert line.product.name == "Датчик ABS передний Haval Jolion"
     assert Product.get(Product.article_key == "A113707110CA").group == "Свечи зажигания"
+    assert SaleLine.get_by_id(sold.id).product.article == "A11-3707110CA"  # the sale line found its product
 
 
 def test_documents_xml_sale_receipt_and_skipped_order(db, data_file, published):

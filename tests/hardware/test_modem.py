@@ -321,6 +321,26 @@ def test_exact_bytes_of_a_send_with_echo_and_split_lines():
         peer.close()
 
 
+def test_prompt_followed_by_a_line_end():
+    peer = Peer()
+    m = Modem(peer.path, command_timeout=2, prompt_timeout=2, send_timeout=2)
+    m.open()
+    try:
+        (p,) = pdu.encode_submit("+27820001111", "Hello World!")
+        result = {}
+        t = threading.Thread(target=lambda: result.setdefault("mr", m.send_pdu(p)))
+        t.start()
+        peer.expect(b"AT+CMGS=24\r")
+        peer.say(b"\r\n> \r\n")
+        peer.expect(p.hex.encode() + b"\x1a")
+        peer.say(b"\r\n+CMGS: 3\r\n\r\nOK\r\n")
+        t.join(3)
+        assert result["mr"] == 3
+    finally:
+        m.close()
+        peer.close()
+
+
 def test_timeout_carries_the_partial_reply():
     peer = Peer()
     m = Modem(peer.path, command_timeout=0.5)

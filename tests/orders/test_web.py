@@ -22,7 +22,7 @@ def test_new_order_from_the_customer_card(login, customer):
     page = browser.get(f"/orders/new?customer_id={customer.id}")
     assert page.status_code == 200 and customer.name in page.get_data(as_text=True)
     form = {"customer_id": customer.id, "line_count": "2", **_line(0, "A11-3707110CA", "4", "450"),
-            **_line(1, "", ""), "prepayment": "500", "comment": "Позвонить после 18"}
+            **_line(1, "", "1", brand="", name=""), "prepayment": "500", "comment": "Позвонить после 18"}
     response = browser.post("/orders/new", form)
     assert response.status_code == 302
     order = Order.get()

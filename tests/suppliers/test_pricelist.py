@@ -69,3 +69,24 @@ def test_quantities():
     assert parse_qty("12 шт") == 12
     assert parse_qty("нет") == 0
     assert parse_qty("есть") is None
+
+
+def test_pricelist_supplier_from_an_ini_section(tmp_path):
+    from appliance.suppliers.registry import config_from_section, parse_options
+
+    folder = tmp_path / "drop"
+    folder.mkdir()
+    (folder / "old.csv").write_text("Артикул;Цена\nOLD-1;10\n", encoding="utf-8")
+    (folder / "new.csv").write_bytes("Номер;Бренд;Опт\nNEW-1;SAT;99,90\n".encode("cp1251"))
+    import os
+
+    os.utime(folder / "old.csv", (1, 1))  # the newest file in the folder is the price list
+    cfg = config_from_section("drop", {"kind": "pricelist", "url": str(folder), "markup": "20",
+                                       "columns": "article:Номер, brand:Бренд, price:Опт", "delivery_days": "0",
+                                       "working_days": "1-7"})
+    assert cfg.kind == "pricelist" and cfg.options["columns"].startswith("article")
+    [o] = PriceListAdapter(cfg).search("NEW-1")
+    assert o.price_kop == 9990 and o.retail_kop == 11988 and o.days_max == 0
+    assert PriceListAdapter(cfg).search("OLD-1") == []
+    assert parse_options("columns = article:1\n# note\nencoding=cp1251") == {"columns": "article:1",
+                                                                            "encoding": "cp1251"}

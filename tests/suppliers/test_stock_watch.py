@@ -64,6 +64,8 @@ def test_dead_supplier_is_skipped_not_waited_for(suppliers_cfg, sim, stock):
     answers = {a.supplier: a for a in price_check.ask_all("T11-3501080", "CHERY")}
     assert answers["s2"].link_down and answers["s1"].offers
     assert sim.state()["s2"]["counters"]["requests"] == sent
+    item_ = link.status_probe()  # the status bar, read from the stored link state
+    assert item_.label == "Поставщики" and item_.text.startswith("нет связи с ")
 
 
 def test_reorder_quantity_from_sales_history(suppliers_cfg, stock):

@@ -1,10 +1,11 @@
 """/devices, /sms and /sms/templates as a manager and the owner see them."""
-from appliance import customers, sms, sms_outbox
+from appliance import customers, sms, sms_outbox, status
 from appliance.customers import PhoneInput
 from db.models.sms import ModemStatus, SmsMessage, SmsTemplate
 
 
 def test_devices_page_shows_the_modem_state(login, db):
+    status.beat("devices")
     ModemStatus.update(up=True, operator="MegaFon", signal_rssi=20, signal_dbm=-73, model="huawei E173",
                        imei="867530012345678", sim_status="READY").where(ModemStatus.id == 1).execute()
     page = login("manager").get("/devices").get_data(as_text=True)
@@ -15,9 +16,16 @@ def test_devices_page_shows_the_modem_state(login, db):
 
 
 def test_outage_is_shown_with_the_reason(login, db):
+    status.beat("devices")
     sms_outbox.record_modem_state(False, "порт /dev/ttyUSB2 не найден — модем отключён от USB?", "/dev/ttyUSB2")
     html = login("manager").get("/devices/modem").get_data(as_text=True)
     assert "Нет связи с модемом с" in html and "модем отключён от USB" in html
+
+
+def test_a_dead_devices_process_is_not_hidden_behind_a_stale_up(login, db):
+    ModemStatus.update(up=True, operator="MegaFon").where(ModemStatus.id == 1).execute()
+    html = login("manager").get("/devices/modem").get_data(as_text=True)
+    assert "Процесс устройств не запущен" in html and "На связи" not in html
 
 
 def test_test_sms_is_queued(login, db):

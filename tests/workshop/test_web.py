@@ -151,3 +151,48 @@ def test_website_booking_becomes_notification_then_work_order(now, client, login
     assert wo.complaint.startswith("ТО-30") and "Geely Atlas Pro" in wo.complaint
     assert Booking.get().status == "planned"
     assert not Notification.get_by_id(note.id).is_open
+
+
+def test_new_customer_is_not_half_saved_when_the_slot_is_taken(now, login, car, bays):
+    from db.models.customers import Customer
+
+    plan(*car, bays[0], "12:00", "13:00")
+    browser = login("manager")
+    dialog = browser.get(f"/workshop/new?bay={bays[0].id}&date=2026-11-23&start=12:30&booking_id=junk").get_data(as_text=True)
+    assert 'value="13:30"' in dialog  # an hour by default
+    before = Customer.select().count()
+    response = browser.post("/workshop/work-orders", {"phone": "+7 905 000-11-22", "name": "Новый Клиент", "make": "Lifan",
+                                                      "bay": bays[0].id, "date": "2026-11-23", "start": "12:30", "end": "13:30"},
+                            htmx=True)
+    assert response.status_code == 422 and "Пост 1 занят" in response.get_data(as_text=True)
+    assert Customer.select().count() == before
+
+
+def test_phone_booking_from_the_card_lands_in_the_unplanned_list(now, login, car, bays):
+    customer, vehicle = car
+    browser = login("manager")
+    card = browser.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert f"/workshop/bookings/new?customer_id={customer.id}" in card
+    refused = browser.post(f"/workshop/bookings/new?customer_id={customer.id}",
+                           {"customer_id": customer.id, "wish_date": "2026-11-20", "wish_time": "10:00", "complaint": "ТО"})
+    assert refused.status_code == 422 and "уже прошло" in refused.get_data(as_text=True)
+    response = browser.post(f"/workshop/bookings/new?customer_id={customer.id}",
+                            {"customer_id": customer.id, "vehicle_id": vehicle.id, "wish_date": "2026-11-25",
+                             "wish_time": "14:00", "complaint": "Замена ремня ГРМ", "source": "phone"})
+    assert response.status_code == 302 and "date=2026-11-25" in response.headers["Location"]
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    unplanned = page[page.index('id="unplanned"'):]
+    assert "Замена ремня ГРМ" in unplanned and "хочет 25.11.2026 14:00" in unplanned
+
+
+def test_week_and_report_pages(now, login, car, second_car, bays):
+    a = plan(*car, bays[0], "10:00", "11:00", kind="inspection")
+    work_orders.add_finding(a, "Износ колодок", "soon", "")
+    work_orders.set_status(a, "in_work")
+    work_orders.set_status(a, "ready")
+    browser = login("owner")
+    week = browser.get("/workshop/week?date=2026-11-25").get_data(as_text=True)
+    assert "Неделя 23.11.2026 — 29.11.2026" in week and "10:00 Chery Tiggo 4" in week
+    report = browser.get("/workshop/reports?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
+    assert re.search(r'id="inspections">1<', report) and re.search(r'id="converted">0<', report)
+    assert login("mechanic").get("/workshop/reports").status_code == 403

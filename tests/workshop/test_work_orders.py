@@ -95,3 +95,36 @@ def test_open_inspection_is_offered_for_the_next_repair(now, car, bays, staff):
         end=utc("14:00", now["now"].date()), inspection_id=inspection.id))
     assert repair.inspection_id == inspection.id
     assert work_orders.open_inspection(vehicle) is None
+
+
+def test_parts_from_the_customers_parts_order(now, car, bays, staff):
+    orders_models = pytest.importorskip("db.models.orders")
+    customer, _ = car
+    order = orders_models.Order.create(customer=customer, created_at=now["now"], updated_at=now["now"])
+    line = orders_models.OrderLine.create(order=order, article="T11-2909060", brand="Chery", article_key="T112909060",
+                                          name="Рычаг передний левый", qty=1, price_kop=650000, status="shipped",
+                                          status_at=now["now"], created_at=now["now"])
+    wo = plan(*car, bays[0], "10:00", "11:00")
+    assert [x.id for x in work_orders.order_lines_for(wo)] == [line.id]
+    part = work_orders.add_part_from_order(wo, line.id, staff["manager"])
+    assert (part.source, part.order_line_id, part.article, part.price_kop) == ("order", line.id, "T11-2909060", 650000)
+    assert work_orders.order_line_statuses(wo) == {line.id: "отгружено"}
+    assert work_orders.order_lines_for(wo) == []
+    with pytest.raises(InputError, match="уже в заказ-наряде"):
+        work_orders.add_part_from_order(wo, line.id, staff["manager"])
+
+
+def test_no_show_job_runs_in_the_worker(now, car, bays):
+    from jobs import huey
+    from jobs import workshop as workshop_jobs
+
+    wo = plan(*car, bays[0], "10:00", "11:00")
+    now["now"] = utc("12:00")
+    huey.immediate = True
+    try:
+        workshop_jobs.mark_no_shows()
+        workshop_jobs.mark_no_shows()
+    finally:
+        huey.immediate = False
+    assert work_orders.get(wo.id).status == "no_show"
+    assert StatusChange.select().where(StatusChange.to_status == "no_show").count() == 1

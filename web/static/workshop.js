@@ -189,8 +189,9 @@
   // --- dialogs ------------------------------------------------------------------------
   document.addEventListener("htmx:afterSwap", function (e) {
     var dlg = e.target.closest && e.target.closest("dialog");
-    if (dlg && !dlg.open) dlg.showModal();
-    var focus = dlg && dlg.querySelector("[autofocus]");
+    if (!dlg || dlg.open) return;  // a swap inside an open dialog must not steal the focus
+    dlg.showModal();
+    var focus = dlg.querySelector("[autofocus]");
     if (focus) focus.focus();
   });
   document.addEventListener("htmx:beforeSwap", function (e) {
