@@ -36,7 +36,7 @@ def cmd_price_check(args) -> int:
                                              else str(o.days_max))
         mark = " (аналог)" if o.is_analog else ""
         print(f"{(o.supplier_name or o.supplier)[:20]:<20} {o.article[:16]:<16} {o.brand[:12]:<12} "
-              f"{_rub(o.price_kop):>11} {_rub(o.retail_kop):>11} {qty:>8} {days:>7}  {o.name}{mark}")
+              f"{_rub(o.price_kop or None):>11} {_rub(o.retail_kop):>11} {qty:>8} {days:>7}  {o.name}{mark}")
     return 0
 
 

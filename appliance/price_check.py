@@ -73,8 +73,15 @@ def own_offers(article: str, brand: str | None) -> list[Offer]:
     from appliance import analogs
     from db.models.catalog import Product
 
-    akey, bkey = article_key(article), brand_key(brand or "")
-    keys = [(akey, bkey, False)] + [(a, b, True) for a, b in analogs.analog_keys(akey, bkey)]
+    akey = article_key(article)
+    if brand:
+        brands = [brand_key(brand)]
+    else:  # no brand typed: every brand we know this article under
+        brands = sorted({p.brand_key for p in Product.select(Product.brand_key)
+                         .where(Product.article_key == akey)}) or [""]
+    keys = []
+    for bkey in brands:
+        keys += [(akey, bkey, False)] + [(a, b, True) for a, b in analogs.analog_keys(akey, bkey)]
     out = []
     for a, b, is_analog in keys:
         qty = stock_on_hand(a, b)

@@ -163,14 +163,15 @@ def board():
 def move(order_id: int):
     order = _load(order_id)
     to = request.form.get("to", "")
-    error = None
+    error = message = None
     try:
         if to == "issued":
             error = "Выдача — на странице заказа: там указывают полученную сумму."
         elif to not in LINE_STATUSES:
             abort(400)
         else:
-            orders_mod.transition_order(order, to, _me(), supplier_ref=request.form.get("supplier_ref") or None)
+            moved = orders_mod.transition_order(order, to, _me(), supplier_ref=request.form.get("supplier_ref") or None)
+            message = f"Заказ №{order.id}: «{LINE_STATUSES[to]}» — позиций {len(moved)}."
     except InputError as exc:
         error = exc.message
         log.info("order %s move to %s refused: %s", order_id, to, exc.message)
@@ -179,6 +180,8 @@ def move(order_id: int):
         return response
     if error:
         flash(error, "error")
+    else:
+        flash(message)
     return redirect(url_for("orders.show", order_id=order_id))
 
 

@@ -225,7 +225,9 @@ def create_order():
         log.info("work order refused: %s (%s)", exc.message, exc.field)
         return render_template("workshop/_order_form.html", **_form_context(form, exc.message, exc.field)), 422
     if request.htmx:
-        response = make_response(render_template("workshop/_grid.html", grid=schedule.day_grid(to_local(wo.planned_start).date())))
+        grid = schedule.day_grid(to_local(wo.planned_start).date())
+        response = make_response(render_template("workshop/_grid.html", grid=grid)
+                                 + render_template("workshop/_unplanned.html", grid=grid, oob=True, highlight=None))
         response.headers["HX-Retarget"] = "#schedule-grid"
         response.headers["HX-Reswap"] = "outerHTML"
         # JSON with \u escapes: a header must stay ASCII.

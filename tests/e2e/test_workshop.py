@@ -127,3 +127,55 @@ def test_advisor_plans_two_bays_and_the_board_follows(page, browser, live_server
     tablet.unroute("**/workshop/board/grid*")
     tablet.locator(".offline-banner").wait_for(state="hidden")
     tablet_ctx.close()
+
+
+def test_website_booking_dragged_onto_a_bay_and_resized(page, live_server, login_as, workshop, staff):
+    import requests
+
+    from db.models.notifications import Notification
+
+    _, site_token = devices.create("website", "Сайт магазина", staff["owner"])
+    response = requests.post(f"{live_server}/api/website/bookings", timeout=10,
+                             headers={"Authorization": f"Bearer {site_token}"},
+                             json={"name": "Орлов Максим", "phone": "+7 999 123-45-67", "car": "Haval Jolion",
+                                   "complaint": "Скрип тормозов", "wish_at": "2026-11-23T13:00"})
+    assert response.status_code == 201, response.text
+    note = Notification.get(Notification.kind == "website_request")
+
+    login_as(page, "manager")
+    page.goto(f"{live_server}/notifications")
+    page.locator(f"a[href='{note.url}']").first.click()
+    item = page.locator(".booking-item.highlight")
+    assert "Орлов Максим" in item.inner_text() and "Haval Jolion" in item.inner_text()
+
+    # Drag the booking onto bay 3 at 13:00.
+    ppm = float(page.locator("#schedule-grid").get_attribute("data-ppm"))
+    col = page.locator(".sg-col").nth(2).bounding_box()
+    src = item.bounding_box()
+    page.mouse.move(src["x"] + 30, src["y"] + 30)
+    page.mouse.down()
+    page.mouse.move(src["x"] - 100, src["y"] + 40, steps=5)
+    page.mouse.move(col["x"] + 50, col["y"] + 240 * ppm + 3, steps=10)
+    page.mouse.up()
+    dialog = page.locator("#ws-dialog")
+    dialog.locator("button.primary").wait_for()
+    assert dialog.locator("input[name=start]").input_value() == "13:00"
+    assert dialog.locator("select[name=bay]").input_value() == str(schedule.active_bays()[2].id)
+    assert "Скрип тормозов" in dialog.locator("textarea[name=complaint]").input_value()
+    dialog.locator("button.primary").click()
+    block = page.locator(".sg-col").nth(2).locator(".wo-block")
+    block.wait_for()
+    assert "13:00–14:00" in block.inner_text() and "Орлов Максим" in block.inner_text()
+    assert page.locator(".booking-item").count() == 0 or "Орлов" not in page.locator("#unplanned").inner_text()
+    assert not Notification.get_by_id(note.id).is_open
+
+    # Stretch it to 15:00 by its bottom edge.
+    box = block.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] - 3)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] + 60 * ppm, steps=10)
+    page.mouse.up()
+    page.locator("#schedule-msg .flash").wait_for()
+    assert "13:00–15:00" in page.locator(".sg-col").nth(2).locator(".wo-block").inner_text()
+    wo = WorkOrder.get()
+    assert wo.booking.customer.name == "Орлов Максим" and "Haval Jolion" in wo.complaint
