@@ -115,6 +115,15 @@ class WorkOrder(BaseModel):
     def kind_label(self) -> str:
         return KINDS.get(self.kind, self.kind)
 
+    @property
+    def car_text(self) -> str:
+        """Make and model as the workshop says it; the booking's words when the car is not in the base."""
+        if self.vehicle_id:
+            return f"{self.vehicle.make} {self.vehicle.model}".strip()
+        if self.booking_id and self.booking.vehicle_text:
+            return self.booking.vehicle_text
+        return ""
+
 
 class WorkLine(BaseModel):
     work_order = peewee.ForeignKeyField(WorkOrder, backref="works", on_delete="CASCADE")

@@ -165,7 +165,8 @@ def test_website_booking_dragged_onto_a_bay_and_resized(page, live_server, login
     dialog.locator("button.primary").click()
     block = page.locator(".sg-col").nth(2).locator(".wo-block")
     block.wait_for()
-    assert "13:00–14:00" in block.inner_text() and "Орлов Максим" in block.inner_text()
+    assert "13:00–14:00" in block.inner_text() and "Haval Jolion" in block.inner_text()
+    assert "Орлов Максим" in block.inner_text()
     assert page.locator(".booking-item").count() == 0 or "Орлов" not in page.locator("#unplanned").inner_text()
     assert not Notification.get_by_id(note.id).is_open
 
@@ -175,7 +176,7 @@ def test_website_booking_dragged_onto_a_bay_and_resized(page, live_server, login
     page.mouse.down()
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] + 60 * ppm, steps=10)
     page.mouse.up()
-    page.locator("#schedule-msg .flash").wait_for()
+    page.locator("#schedule-msg .flash", has_text="Перенесено").wait_for()
     assert "13:00–15:00" in page.locator(".sg-col").nth(2).locator(".wo-block").inner_text()
     wo = WorkOrder.get()
     assert wo.booking.customer.name == "Орлов Максим" and "Haval Jolion" in wo.complaint
