@@ -150,3 +150,18 @@ def export_csv() -> str:
         if row:
             w.writerow(row)
     return out.getvalue()
+
+
+def others_map(keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[AnalogMember]]:
+    """For many parts at once (a list page): each part's analogs, in two queries."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    mine = [m for m in AnalogMember.select().where(AnalogMember.article_key.in_({k[0] for k in wanted}))
+            if (m.article_key, m.brand_key) in wanted]
+    group_ids = {m.group_id for m in mine}
+    by_group: dict[int, list[AnalogMember]] = {}
+    for m in AnalogMember.select().where(AnalogMember.group.in_(group_ids)).order_by(AnalogMember.id):
+        by_group.setdefault(m.group_id, []).append(m)
+    return {(m.article_key, m.brand_key): [o for o in by_group.get(m.group_id, []) if o.id != m.id]
+            for m in mine}

@@ -342,10 +342,19 @@ def _settle(pos: _Position, answers: list[price_check.Answer], now: dt.datetime,
         if line.status == "ordered":
             line.status, line.order = "open", None
         if offer is None:
-            if all_down or not any_ok:
+            if not answers:
+                line.state = "no_offer"
+                summary.no_offer += 1
+                why = "поставщики не настроены"
+            elif all_down or (not any_ok and any(a.link_down for a in answers)):
                 line.state = "waiting_link"
                 summary.waiting_link += 1
                 why = "нет связи с поставщиками — проценка будет сделана, когда связь появится"
+            elif not any_ok:
+                line.state = "no_offer"
+                summary.no_offer += 1
+                why = "поставщики ответили ошибкой: " + "; ".join(
+                    f"{a.supplier_name}: {a.error}" for a in answers if a.error)
             else:
                 line.state = "no_offer"
                 summary.no_offer += 1
@@ -475,10 +484,21 @@ def drain_outbox(now: dt.datetime | None = None, limit: int = 50) -> dict[str, i
     now = now or utcnow()
     result = {"placed": 0, "waiting": 0, "failed": 0}
     due = list(SupplierOrder.select()
-               .where((SupplierOrder.status == "queued")
+               .where(SupplierOrder.status.in_(("queued", "placing"))
                       & (SupplierOrder.next_attempt_at.is_null() | (SupplierOrder.next_attempt_at <= now)))
                .order_by(SupplierOrder.id).limit(limit))
     for order in due:
+        # claim it (another worker or `prilavok stock-check` may drain at the same time); a
+        # claim left by a crash expires and the order is sent again with the same client
+        # reference, which the supplier de-duplicates
+        claimed = (SupplierOrder.update(status="placing", next_attempt_at=now + dt.timedelta(minutes=10))
+                   .where((SupplierOrder.id == order.id) & (SupplierOrder.status == order.status)
+                          & (SupplierOrder.next_attempt_at.is_null()
+                             | (SupplierOrder.next_attempt_at == order.next_attempt_at)))
+                   .execute())
+        if not claimed:
+            continue
+        order = SupplierOrder.get_by_id(order.id)
         try:
             adapter = registry.get(order.supplier)
         except KeyError:
@@ -491,6 +511,7 @@ def drain_outbox(now: dt.datetime | None = None, limit: int = 50) -> dict[str, i
         try:
             ref = adapter.place_order(request, client_ref=order.client_ref)
         except LinkDown as e:
+            order.status = "queued"
             order.attempts += 1
             order.next_attempt_at = now + dt.timedelta(minutes=min(30, 2 ** min(order.attempts, 5)))
             order.last_error = f"нет связи: {e.detail}"[:500]

@@ -106,7 +106,7 @@ def build(rng: random.Random, now: dt.datetime) -> None:
             continue
         if story in ("refused", "partly_refused"):
             with _clock_at(taken + dt.timedelta(days=1)):
-                orders.transition(lines[-1], "refused", None, reason="поставщик: нет в наличии, снято с производства")
+                orders.transition(lines[-1], "refused", None, reason="нет в наличии, снято с производства")
             continue
         if story.startswith("ordered"):
             continue

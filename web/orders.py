@@ -317,6 +317,7 @@ def _order_context(order: Order) -> dict:
         "can_arrive": any(ln.status in ("new", "ordered", "confirmed", "shipped") for ln in lines),
         "can_issue": any(ln.status == "arrived" for ln in lines),
         "can_order": any(ln.status == "new" for ln in lines),
+        "can_api": bool({ln.supplier for ln in lines if ln.status == "new"} & orders_mod.api_supplier_codes()),
         **_tabs_context(),
     }
 
@@ -412,6 +413,17 @@ def add_line(order_id: int):
     except InputError as exc:
         return _back_to(order, error=exc.message)
     return _back_to(order, f"Добавлена позиция {line.article}.")
+
+
+@bp.route("/orders/<int:order_id>/order-api", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def order_api(order_id: int):
+    order = _load(order_id)
+    try:
+        n = orders_mod.order_through_api(order, _me())
+    except InputError as exc:
+        return _back_to(order, error=exc.message)
+    return _back_to(order, f"Позиций передано поставщикам через API: {n}. Номер заказа у поставщика появится здесь.")
 
 
 @bp.route("/orders/<int:order_id>/slip", methods=["POST"])

@@ -71,7 +71,8 @@ def reorder():
     q = request.args.get("q", "").strip()
     lines = stock_watch.reorder_lines(state=state, supplier=supplier, search=q)
     charts = {ln.id: sparkline(stock_watch.price_history(ln.item)) for ln in lines if ln.price_kop}
-    ctx = dict(lines=lines, charts=charts, state=state, supplier=supplier, q=q, states=FILTER_STATES,
+    others = analogs.others_map([(ln.item.article_key, ln.item.brand_key) for ln in lines])
+    ctx = dict(lines=lines, charts=charts, analogs_of=others, state=state, supplier=supplier, q=q, states=FILTER_STATES,
                labels=stock_watch.STATE_LABELS, names=_supplier_names(),
                total_kop=sum((ln.price_kop or 0) * ln.qty for ln in lines if ln.ticked))
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "reorder-table":
@@ -105,8 +106,9 @@ def set_qty(line_id: int):
 def _row(line: ReorderLine):
     line = ReorderLine.select(ReorderLine, MandatoryItem).join(MandatoryItem).where(ReorderLine.id == line.id).get()
     chart = sparkline(stock_watch.price_history(line.item)) if line.price_kop else ""
+    others = analogs.others_map([(line.item.article_key, line.item.brand_key)])
     return render_template("stock/_reorder_row.html", ln=line, chart=chart, labels=stock_watch.STATE_LABELS,
-                           names=_supplier_names())
+                           names=_supplier_names(), analogs_of=others)
 
 
 @bp.route("/stock/reorder/order", methods=["POST"])

@@ -250,7 +250,13 @@ def move(wo_id: int):
         wo = work_orders.move(wo, bay_id, start, end, _actor())
     except InputError as exc:
         log.info("move of work order %s refused: %s", wo_id, exc.message)
+        if not request.htmx:
+            flash(exc.message, "error")
+            return redirect(url_for("workshop.order", wo_id=wo_id))
         return jsonify(error=exc.message), 409
+    if not request.htmx:
+        flash(f"{wo.number} перенесён: {wo.bay.name}, {to_local(wo.planned_start):%d.%m %H:%M}–{to_local(wo.planned_end):%H:%M}.")
+        return redirect(url_for("workshop.order", wo_id=wo_id))
     return render_template("workshop/_grid.html", grid=schedule.day_grid(to_local(wo.planned_start).date()))
 
 
@@ -263,7 +269,9 @@ def _order_context(wo: WorkOrder, error=None, field=None):
             "repairs": list(wo.repairs), "error": error, "field": field,
             "order_lines": work_orders.order_lines_for(wo) if wo.status not in ("handed_over", "cancelled") else [],
             "order_statuses": work_orders.order_line_statuses(wo),
-            "can_print_label": _printing_available(), "wo_day": to_local(wo.planned_start).date().isoformat(), "audit_entries": list(audit.history("work_order", wo.id, 30))}
+            "can_print_label": _printing_available(), "wo_day": to_local(wo.planned_start).date().isoformat(),
+            "bays": schedule.active_bays(), "movable": wo.status in schedule.BLOCKING,
+            "wo_start": to_local(wo.planned_start).strftime("%H:%M"), "wo_end": to_local(wo.planned_end).strftime("%H:%M"), "audit_entries": list(audit.history("work_order", wo.id, 30))}
 
 
 def _printing_available() -> bool:
@@ -439,7 +447,7 @@ def board_grid():
 
 
 def _popup(wo: WorkOrder, error: str | None = None, done: str | None = None):
-    may_change = settings.get().getbool("workshop", "mechanics_may_change_status") or current_user.role != "display"
+    may_change = work_orders.mechanics_may_change_status() or current_user.role != "display"
     return render_template("workshop/_board_popup.html", wo=wo, totals=work_orders.totals(wo), error=error, done=done,
                            actions=[(s, label) for s, label in BOARD_ACTIONS.items()
                                     if s in TRANSITIONS.get(wo.status, ()) or (wo.status == "planned" and s == "in_work")],
@@ -498,7 +506,16 @@ def devices_page():
                 created = (row, token)
     return render_template("workshop/devices.html", rows=devices.listing(), created=created, error=error,
                            kinds=devices.KINDS,
-                           may_change=settings.get().getbool("workshop", "mechanics_may_change_status")), (422 if error else 200)
+                           may_change=work_orders.mechanics_may_change_status()), (422 if error else 200)
+
+
+@bp.route("/workshop/devices/permission", methods=["POST"])
+@role_required("owner")
+def board_permission():
+    allowed = request.form.get("allowed") == "yes"
+    work_orders.set_mechanics_may_change_status(allowed, _actor())
+    flash("Механики могут отмечать работу с табло." if allowed else "Отметки с табло выключены: табло только показывает.")
+    return redirect(url_for("workshop.devices_page"))
 
 
 @bp.route("/workshop/devices/<int:token_id>/revoke", methods=["POST"])

@@ -247,7 +247,7 @@ def _finish(result: ArrivalResult, actor) -> None:
         notifications.raise_notification(
             "order_problem", f"arrival:{arrival.id}:matches",
             f"{arrival.title}: позиций для решения — {n}",
-            body="; ".join(f"{m.article} {m.brand} × {m.qty}: {m.reason}" for m in result.matches[:5]),
+            body=" · ".join(f"{m.article} {m.brand} × {m.qty}: {m.reason}" for m in result.matches[:5]),
             url=f"/orders/matches?arrival={arrival.id}")
 
 

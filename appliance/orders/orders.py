@@ -612,3 +612,47 @@ def resolve_code(text: str) -> str | None:
         return None
     order = Order.get_or_none((Order.id == int(match.group(1))) & Order.deleted_at.is_null())
     return f"/orders/{order.id}" if order else None
+
+
+# --- ordering through a supplier's API (the suppliers' outbox) ------------------------------
+
+def api_supplier_codes() -> set[str]:
+    """Suppliers whose orders can be placed through their API (the others by phone/e-mail)."""
+    try:
+        from appliance.suppliers import registry
+
+        return {code for code, cfg in registry.configs().items() if cfg.enabled and cfg.kind == "abcp"}
+    except Exception:
+        log.debug("supplier settings unreadable", exc_info=True)
+        return set()
+
+
+def order_through_api(order: Order, actor=None) -> int:
+    """Queue the new lines of API suppliers as supplier orders (one per supplier) and mark them
+    ordered: the suppliers' outbox places them, the tracking check follows their statuses."""
+    from db.models.suppliers import SupplierOrder, SupplierOrderLine
+
+    codes = api_supplier_codes()
+    lines = [ln for ln in lines_of(order) if ln.status == "new" and ln.supplier in codes]
+    if not lines:
+        raise InputError("Нет новых позиций у поставщиков с API: закажите по телефону и отметьте «Заказано».")
+    now = clock.utcnow()
+    by_supplier: dict[str, list[OrderLine]] = {}
+    for line in lines:
+        by_supplier.setdefault(line.supplier, []).append(line)
+    with database.atomic():
+        for code, group in sorted(by_supplier.items()):
+            sorder = SupplierOrder.create(supplier=code, status="queued", source="customer", created_by=actor,
+                                          created_at=now, next_attempt_at=now)
+            for line in group:
+                sline = SupplierOrderLine.create(
+                    order=sorder, article=line.article, brand=line.brand, article_key=line.article_key,
+                    brand_key=line.brand_key, name=line.name, qty=line.qty, status="queued", updated_at=now)
+                line.supplier_line_id = sline.id
+                transition(line, "ordered", actor, supplier_ref=sorder.client_ref, recompute_order=False,
+                           note=f"передано поставщику {supplier_name(code)} через API")
+            audit.record(actor, "supplier_order.create", sorder,
+                         {"lines": (None, ", ".join(f"{ln.article} x{ln.qty}" for ln in group))},
+                         note=f"заказ клиента №{order.id}")
+        recompute(order)
+    return len(lines)

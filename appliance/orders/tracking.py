@@ -151,7 +151,8 @@ def poll_suppliers(report: TrackingReport) -> None:
         return
     lines = list(OrderLine.select(OrderLine, Order).join(Order)
                  .where(OrderLine.status.in_(("ordered", "confirmed", "shipped")) & (OrderLine.supplier != "")
-                        & (OrderLine.supplier_ref != "") & Order.deleted_at.is_null()))
+                        & (OrderLine.supplier_ref != "") & OrderLine.supplier_line_id.is_null()
+                        & Order.deleted_at.is_null()))
     by_ref: dict[tuple[str, str], list[OrderLine]] = {}
     for line in lines:
         by_ref.setdefault((line.supplier, line.supplier_ref), []).append(line)
@@ -191,6 +192,42 @@ def poll_suppliers(report: TrackingReport) -> None:
                 continue
 
 
+def sync_supplier_orders(report: TrackingReport) -> None:
+    """Lines ordered through the suppliers' outbox: take over what its poller learned."""
+    try:
+        from db.models.suppliers import SupplierOrder, SupplierOrderLine
+    except ImportError:
+        return
+    lines = list(OrderLine.select().where(OrderLine.supplier_line_id.is_null(False)
+                                          & OrderLine.status.in_(("ordered", "confirmed", "shipped"))))
+    if not lines:
+        return
+    theirs = {s.id: s for s in SupplierOrderLine.select(SupplierOrderLine, SupplierOrder).join(SupplierOrder)
+              .where(SupplierOrderLine.id.in_([ln.supplier_line_id for ln in lines]))}
+    rank = {"ordered": 1, "confirmed": 2, "shipped": 3}
+    for line in lines:
+        sline = theirs.get(line.supplier_line_id)
+        if sline is None:
+            continue
+        ref = sline.order.ref
+        with database.atomic():
+            if ref and line.supplier_ref != ref:
+                OrderLine.update(supplier_ref=ref).where(OrderLine.id == line.id).execute()
+                orders_mod.add_event(line.order, "status", None, line, line.status, line.status,
+                                     f"поставщик принял заказ: № {ref}")
+                line.supplier_ref = ref
+            try:
+                if sline.status == "refused":
+                    orders_mod.transition(line, "refused", None, reason=sline.reason or "поставщик отказал",
+                                          note=f"статус от поставщика {line.supplier}")
+                    report.statuses += 1
+                elif sline.status in rank and rank[sline.status] > rank.get(line.status, 0):
+                    orders_mod.transition(line, sline.status, None, note=f"статус от поставщика {line.supplier}")
+                    report.statuses += 1
+            except InputError:
+                continue
+
+
 def _our_line(ours: list[OrderLine], status) -> OrderLine | None:
     if status.ref:
         for line in ours:
@@ -208,6 +245,7 @@ def run(now: dt.datetime | None = None, poll: bool = True) -> TrackingReport:
     now = now or clock.utcnow()
     today = clock.local_today()
     report = TrackingReport()
+    sync_supplier_orders(report)
     if poll:
         poll_suppliers(report)
     open_orders = list(Order.select(Order).where(

@@ -72,7 +72,10 @@ def submit(token: DeviceToken, payload) -> tuple[Booking, bool]:
         notifications.raise_notification(
             "website_request", bookings.notification_key(booking),
             f"Запись на ремонт с сайта: {booking.customer.name}, {phones.display(phones.normalize(phone_text))}{wish}",
-            body="\n".join(x for x in (data.vehicle_text, data.complaint, f"Сайт: {token.name}") if x),
+            body="\n".join(x for x in (
+                data.vehicle_text, data.complaint,
+                f"Имя на сайте: {data.name}" if data.name and data.name != booking.customer.name else "",
+                f"Сайт: {token.name}") if x),
             url=f"/workshop?booking={booking.id}")
     log.info("website booking %s from %s (token %s) at %s", booking.id, booking.customer_id, token.id, clock.utcnow())
     return booking, True

@@ -21,6 +21,7 @@ from db import database
 from db.models.customers import Customer, Vehicle
 from db.models.sales import Sale, SaleLine
 from db.models.staff import Staff
+from db.models.system import KeyValue
 from db.models.workshop import (
     KINDS,
     SEVERITIES,
@@ -188,10 +189,11 @@ def move(wo: WorkOrder, bay_id: int, start: dt.datetime, end: dt.datetime, actor
     with database.atomic():
         fresh = WorkOrder.get_by_id(wo.id)
         schedule.check_free(bay, start, end, fresh.mechanic, exclude_id=wo.id)
-        changes = audit.diff(fresh, {"bay": bay, "planned_start": start, "planned_end": end})
-        changes.pop("bay", None)
-        if fresh.bay_id != wo.bay_id or bay.id != wo.bay_id:
-            changes["bay"] = (wo.bay.name, bay.name)
+        old_bay = fresh.bay
+        changes = audit.diff(fresh, {"planned_start": start, "planned_end": end})
+        if old_bay.id != bay.id:
+            fresh.bay = bay
+            changes["bay"] = (old_bay.name, bay.name)
         if changes:
             fresh.updated_at = clock.utcnow()
             fresh.version += 1
@@ -258,11 +260,31 @@ def set_status(wo: WorkOrder, new: str, actor=None, via: str = "", note: str = "
     return fresh
 
 
+PERMISSION_KEY = "workshop.mechanics_may_change_status"
+
+
+def mechanics_may_change_status() -> bool:
+    """The owner's switch on the devices page wins over [workshop] mechanics_may_change_status."""
+    row = KeyValue.get_or_none(KeyValue.key == PERMISSION_KEY)
+    if row is not None:
+        return row.value == "yes"
+    return bool(settings.get().getbool("workshop", "mechanics_may_change_status"))
+
+
+def set_mechanics_may_change_status(allowed: bool, actor) -> None:
+    old = mechanics_may_change_status()
+    value = "yes" if allowed else "no"
+    with database.atomic():
+        (KeyValue.insert(key=PERMISSION_KEY, value=value)
+         .on_conflict(conflict_target=[KeyValue.key], update={KeyValue.value: value}).execute())
+        audit.record(actor, "setting", ("setting", PERMISSION_KEY), {"value": (old, allowed)})
+
+
 def board_set_status(wo: WorkOrder, new: str, mechanic_id, device_user) -> WorkOrder:
     """A mechanic's tap on the wall tablet, recorded as that mechanic via that tablet."""
     from appliance.workshop import devices
 
-    if not settings.get().getbool("workshop", "mechanics_may_change_status"):
+    if not mechanics_may_change_status():
         raise InputError("Владелец не разрешил менять статусы с табло.")
     if new not in BOARD_ACTIONS:
         raise InputError("С табло можно отметить только «начал», «ждём запчасти» и «готово».")

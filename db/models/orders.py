@@ -104,6 +104,7 @@ class OrderLine(BaseModel):
     status = peewee.CharField(default="new", index=True)
     status_at = peewee.DateTimeField()
     supplier_ref = peewee.CharField(default="")  # the supplier's order number
+    supplier_line_id = peewee.IntegerField(null=True, index=True)  # db.models.suppliers.SupplierOrderLine (API orders)
     reason = peewee.TextField(default="")  # refusal / cancellation reason
     created_at = peewee.DateTimeField()
     ordered_at = peewee.DateTimeField(null=True)

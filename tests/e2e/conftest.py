@@ -26,8 +26,12 @@ def live_server(app, staff):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.effective_port}"
+    # Keep-alive connections of a still-open browser would keep waitress's loop running.
+    for channel in list(server._map.values()):
+        channel.close()
     server.close()
-    thread.join(timeout=5)
+    server.task_dispatcher.shutdown(timeout=2)
+    thread.join(timeout=2)
 
 
 @pytest.fixture(scope="session")

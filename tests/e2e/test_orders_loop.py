@@ -131,7 +131,7 @@ def test_order_loop(page, live_server, login_as, settings, customer, devices, pr
 
     # 5. "Print all N slips" for the receipt: one batch to the simulated printer.
     page.goto(f"{live_server}/orders")
-    page.locator(".arrival-offer a", has_text="Напечатать бланки").click()
+    page.locator(".arrival-offer a", has_text="Поступление №ПТ-0815").click()
     page.wait_for_selector("#slips-form")
     assert page.locator("#slips-form input[name=order]").count() == 1
     screenshot(page, "orders_arrival_slips")
@@ -169,3 +169,58 @@ def test_order_loop(page, live_server, login_as, settings, customer, devices, pr
     screenshot(page, "orders_reports")
     page.goto(f"{live_server}/orders/board")
     screenshot(page, "orders_board")
+
+
+@pytest.fixture
+def demo_orders(db, staff):
+    """The demo step of this area on a dozen customers (the whole demo also makes staff)."""
+    import random
+
+    from appliance.clock import utcnow
+    from db import demo_orders
+    from db.fake import mobile, person_name
+
+    rng, used = random.Random(7), set()
+    for _ in range(12):
+        customers.create_customer(person_name(rng), [PhoneInput(mobile(rng, used))], staff["manager"])
+    demo_orders.build(rng, utcnow())
+
+
+def test_orders_pages_on_the_demo_shop(page, live_server, login_as, demo_orders):
+    """The demo's orders as the owner sees them in the morning: problems, the board, decisions."""
+    from appliance.orders import orders as orders_mod
+    from db.models.orders import Order, ReceiptMatch
+
+    login_as(page, "owner")
+    page.goto(f"{live_server}/orders?status=open")
+    assert page.locator("#order-rows tr.late").count() >= 1
+    screenshot(page, "orders_list_demo")
+    page.check("input[name=late]")
+    page.wait_for_function("document.querySelectorAll('#order-rows tr').length === document.querySelectorAll('#order-rows tr.late').length")
+    page.goto(f"{live_server}/notifications?kind=order_problem")
+    titles = page.locator(".notification .n-title").all_inner_texts()
+    assert any("не заказано у поставщика" in t for t in titles)
+    assert any("отказ поставщика" in t for t in titles) and any("опаздывает" in t for t in titles)
+    screenshot(page, "orders_notifications_demo")
+
+    page.goto(f"{live_server}/orders/board")
+    card = Order.select().where(Order.status == "new").order_by(Order.id).first()
+    # Drag and drop as the browser delivers it (dragstart on the card, dragover/drop on the column).
+    page.evaluate("""id => {
+        const card = document.getElementById('card-' + id), col = document.querySelector('.board-col[data-status=ordered]');
+        const dt = new DataTransfer();
+        card.dispatchEvent(new DragEvent('dragstart', {bubbles: true, dataTransfer: dt}));
+        col.dispatchEvent(new DragEvent('dragover', {bubbles: true, cancelable: true, dataTransfer: dt}));
+        col.dispatchEvent(new DragEvent('drop', {bubbles: true, cancelable: true, dataTransfer: dt}));
+    }""", card.id)
+    page.wait_for_selector(f".board-col[data-status=ordered] #card-{card.id}")
+    assert orders_mod.get(card.id).status == "ordered"
+    # The arrow button does the same without a mouse.
+    page.locator(f"#card-{card.id} button").click()
+    page.wait_for_selector(f".board-col[data-status=confirmed] #card-{card.id}")
+    assert orders_mod.get(card.id).status == "confirmed"
+    screenshot(page, "orders_board_demo")
+
+    page.goto(f"{live_server}/orders/matches")
+    assert page.locator(".match").count() == ReceiptMatch.select().where(ReceiptMatch.state == "open").count() >= 1
+    screenshot(page, "orders_matches_demo")

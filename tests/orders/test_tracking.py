@@ -105,3 +105,37 @@ def test_cancelled_order_closes_its_notifications(make_order, staff):
     orders.transition_order(order, "cancelled", staff["manager"])
     tracking.run(poll=False)
     assert _open() == []
+
+
+def test_supplier_statuses_move_lines_where_the_supplier_has_an_api(make_order, staff, monkeypatch):
+    from appliance.suppliers import registry
+    from appliance.suppliers.base import LineStatus, LinkDown
+
+    shipped = make_order(LineInput("S-1", "CHERY", "Фильтр", 1, supplier="sim1"))
+    refused = make_order(LineInput("S-2", "CHERY", "Фара", 1, supplier="sim1"))
+    offline = make_order(LineInput("S-3", "CHERY", "Ремень", 1, supplier="sim2"))
+    orders.mark_ordered([shipped], staff["manager"], "R-1")
+    orders.mark_ordered([refused], staff["manager"], "R-2")
+    orders.mark_ordered([offline], staff["manager"], "R-3")
+    answers = {"R-1": [LineStatus("R-1", "S1", "CHERY", 1, "shipped")],
+               "R-2": [LineStatus("R-2", "S-2", "CHERY", 1, "refused", reason="нет на складе")]}
+
+    class FakeAdapter:
+        kind = "abcp"
+
+        def __init__(self, code):
+            self.code = code
+
+        def line_status(self, ref):
+            if self.code == "sim2":
+                raise LinkDown("нет связи", supplier="sim2")
+            return answers[ref]
+
+    monkeypatch.setattr(registry, "get", FakeAdapter)
+    report = tracking.run()
+    assert [ln.status for ln in orders.lines_of(shipped)] == ["shipped"]
+    assert [ln.status for ln in orders.lines_of(refused)] == ["refused"]
+    assert orders.lines_of(refused)[0].reason == "нет на складе"
+    assert [ln.status for ln in orders.lines_of(offline)] == ["ordered"]  # tracked by dates until the link is back
+    assert report.statuses == 2 and report.suppliers_down == ["sim2"]
+    assert {n.key for n in _open()} == {f"order:{refused.id}:refused"}

@@ -130,4 +130,34 @@ def test_every_page_renders(login, make_order, receipt, staff):
         response = browser.get(url)
         assert response.status_code == 200, url
     assert "NEW-1" in browser.get("/orders/matches").get_data(as_text=True)
-    assert "Напечатать все 1 бланк" in browser.get(f"/orders/arrivals/{result.arrival.id}").get_data(as_text=True)
+    assert "Напечатать бланк<" in browser.get(f"/orders/arrivals/{result.arrival.id}").get_data(as_text=True)
+
+
+def test_printer_off_slips_wait_and_the_page_says_so(login, make_order, staff):
+    from appliance.clock import utcnow
+    from db.models.printing import PrinterStatus, PrintJob
+
+    order = make_order()
+    orders.transition_order(order, "arrived", staff["manager"])
+    PrinterStatus.create(name="default", state="offline", reason="Принтер не отвечает", down_since=utcnow())
+    browser = login("manager")
+    response = browser.post("/orders/batch", {"order": [str(order.id)], "action": "slips"})
+    assert response.status_code == 302
+    job = PrintJob.get()
+    assert job.status == "queued" and orders.get(order.id).slip_job_id == job.id
+    page = browser.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "Бланк ждёт печати" in page and "Принтер этикеток не печатает с" in page
+    assert "напечатаются сами" in page
+
+
+def test_batch_sms_never_twice(login, make_order, staff):
+    from db.models.sms import SmsMessage
+
+    waiting, arrived = make_order(), make_order()
+    orders.transition_order(arrived, "arrived", staff["manager"])
+    assert SmsMessage.select().count() == 1
+    browser = login("manager")
+    browser.post("/orders/batch", {"order": [str(waiting.id), str(arrived.id)], "action": "sms"})
+    assert SmsMessage.select().count() == 1
+    page = browser.get("/orders").get_data(as_text=True)
+    assert "Пропущено 2" in page

@@ -222,3 +222,33 @@ def test_mandatory_csv_round_trip_and_errors(db):
         stock_watch.import_mandatory_csv("X1;B;имя;много;;1\n")
     assert "Строка" in exc.value.message and "не число" in exc.value.message
     assert MandatoryItem.select().count() == 2  # nothing half-saved
+
+
+def test_price_check_answers_are_cached_for_a_short_time(suppliers_cfg, sim, monkeypatch):
+    monkeypatch.setattr(price_check, "cache_seconds", lambda: 300.0)
+    first = {a.supplier: a for a in price_check.ask_all("T11-3501080", "CHERY")}
+    sent = sum(s["counters"]["requests"] for s in sim.state().values())
+    again = {a.supplier: a for a in price_check.ask_all("t11 3501080", "chery")}
+    assert sum(s["counters"]["requests"] for s in sim.state().values()) == sent
+    assert all(a.cached for a in again.values()) and not any(a.cached for a in first.values())
+    assert [o.price_kop for o in again["s1"].offers] == [o.price_kop for o in first["s1"].offers]
+    monkeypatch.setattr(price_check, "cache_seconds", lambda: 0.0)
+    assert not any(a.cached for a in price_check.ask_all("T11-3501080", "CHERY"))
+
+
+def test_wrong_password_everywhere_is_not_mistaken_for_a_dead_link(suppliers_cfg, stock):
+    from appliance import settings
+
+    for code in ("s1", "s2", "s3"):
+        settings.get()._cp.set(f"supplier:{code}", "password", "wrong")
+    it = item("T11-3501080", "CHERY", min_qty=2)
+    summary = stock_watch.run(params=PARAMS)
+    line = line_of(it)
+    assert summary.no_offer == 1 and line.state == "no_offer"
+    assert "не принял логин или пароль" in line.reasoning
+
+
+def test_no_suppliers_configured(db, stock):
+    it = item("T11-3501080", "CHERY", min_qty=2)
+    stock_watch.run(params=PARAMS, adapters=[])
+    assert line_of(it).state == "no_offer" and "не настроены" in line_of(it).reasoning

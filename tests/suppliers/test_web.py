@@ -18,7 +18,11 @@ def _lines():
 def test_morning_page_tick_qty_and_order(login, suppliers_cfg):
     b = login("manager")
     lines = _lines()
+    from appliance import analogs
+
+    analogs.link([("T11-3501080", "CHERY"), ("GDB3520", "TRW")])
     page = b.get("/stock/reorder").get_data(as_text=True)
+    assert "аналоги:" in page and "GDB3520" in page  # analogs wherever a part is shown
     assert "Список к заказу" in page and "T11-3501080" in page and "Заказать отмеченные" in page
     assert "поставка" in page  # the reasoning is shown
     r = b.post(f"/stock/reorder/{lines[0].id}/tick", {"line": str(lines[0].id)}, htmx=True)

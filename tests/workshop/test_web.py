@@ -42,11 +42,11 @@ def test_advisor_plans_from_a_phone_and_a_clash_is_refused(now, login, car, bays
 
     other = plan(*car, bays[1], "12:00", "13:00")
     response = browser.post(f"/workshop/work-orders/{other.id}/move",
-                            {"date": "2026-11-23", "bay": bays[0].id, "start": "12:30", "end": "13:30"})
+                            {"date": "2026-11-23", "bay": bays[0].id, "start": "12:30", "end": "13:30"}, htmx=True)
     assert response.status_code == 409
     assert "Пост 1 занят с 12:00 до 13:00" in response.get_json()["error"]
     response = browser.post(f"/workshop/work-orders/{other.id}/move",
-                            {"date": "2026-11-23", "bay": bays[0].id, "start": "13:00", "end": "14:30"})
+                            {"date": "2026-11-23", "bay": bays[0].id, "start": "13:00", "end": "14:30"}, htmx=True)
     assert response.status_code == 200
     assert work_orders.get(other.id).planned_end == utc("14:30")
 
@@ -196,3 +196,56 @@ def test_week_and_report_pages(now, login, car, second_car, bays):
     report = browser.get("/workshop/reports?from=2026-11-01&to=2026-11-30").get_data(as_text=True)
     assert re.search(r'id="inspections">1<', report) and re.search(r'id="converted">0<', report)
     assert login("mechanic").get("/workshop/reports").status_code == 403
+
+
+def test_owner_switches_board_marks_off(now, client, login, staff, car, bays):
+    wo = plan(*car, bays[0], "10:00", "11:00")
+    owner = login("owner")
+    assert owner.get("/workshop/board").status_code == 200  # "display" among the roles: the owner is listed by name
+    page = owner.get("/workshop/devices").get_data(as_text=True)
+    assert "разрешены" in page
+    owner.post("/workshop/devices/permission", {"allowed": "no"})
+    assert "выключены" in owner.get("/workshop/devices").get_data(as_text=True)
+    assert not work_orders.mechanics_may_change_status()
+
+    _, token = devices.create("display", "Планшет", staff["owner"])
+    client.get(f"/workshop/device/{token}")
+    popup = client.get(f"/workshop/board/wo/{wo.id}").get_data(as_text=True)
+    assert "Начал работу" not in popup and "Закрыть" in popup
+    board = client.get("/workshop/board").get_data(as_text=True)
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', board).group(1)
+    response = client.post(f"/workshop/board/wo/{wo.id}/status", data={"status": "in_work", "mechanic": staff["mechanic"].id},
+                           headers={"X-CSRFToken": csrf, "HX-Request": "true"})
+    assert response.status_code == 422 and "не разрешил" in response.get_data(as_text=True)
+    assert work_orders.get(wo.id).status == "planned"
+
+
+def test_reschedule_to_another_day_from_the_work_order(now, login, car, bays):
+    wo = plan(*car, bays[0], "10:00", "11:00")
+    browser = login("manager")
+    page = browser.get(f"/workshop/work-orders/{wo.id}").get_data(as_text=True)
+    assert 'id="reschedule"' in page and 'value="10:00"' in page
+    response = browser.post(f"/workshop/work-orders/{wo.id}/move", {"bay": bays[1].id, "date": "2026-11-26",
+                                                                   "start": "15:00", "end": "16:30"})
+    assert response.status_code == 302
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"{wo.number} перенесён: Пост 2, 26.11 15:00–16:30." in page
+    response = browser.post(f"/workshop/work-orders/{wo.id}/move", {"bay": bays[1].id, "date": "2026-11-26",
+                                                                   "start": "19:30", "end": "21:00"})
+    page = browser.get(response.headers["Location"]).get_data(as_text=True)
+    assert "работает с 09:00 до 20:00" in page
+
+
+def test_small_partials(now, login, car, bays):
+    customer, vehicle = car
+    browser = login("manager")
+    form = browser.get(f"/workshop/bookings/new?customer_id={customer.id}").get_data(as_text=True)
+    assert "Chery Tiggo 4, 2019 А123ВС77" in form
+    assert 'name="phone"' in browser.get("/workshop/bookings/new").get_data(as_text=True)
+    pick = browser.get("/workshop/customer-vehicles?phone=89161234567").get_data(as_text=True)
+    assert "Иванов Пётр Сергеевич" in pick and f'value="{vehicle.id}"' in pick
+    unknown = browser.get("/workshop/customer-vehicles?phone=8916").get_data(as_text=True)
+    assert 'name="name"' in unknown and 'name="make"' in unknown
+    grid = browser.get("/workshop/grid?date=2026-11-24", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert grid.lstrip().startswith('<div id="schedule-grid"')
+    assert 'data-day="2026-11-24"' in grid
