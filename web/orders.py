@@ -415,6 +415,18 @@ def add_line(order_id: int):
     return _back_to(order, f"Добавлена позиция {line.article}.")
 
 
+@bp.route("/orders/<int:order_id>/delete", methods=["POST"])
+@role_required(*OFFICE_ROLES)
+def delete(order_id: int):
+    order = _load(order_id)
+    try:
+        orders_mod.soft_delete(order, _me(), request.form.get("reason", ""))
+    except InputError as exc:
+        return _back_to(order, error=exc.message)
+    flash(f"Заказ №{order.id} удалён.")
+    return redirect(url_for("orders.index"))
+
+
 @bp.route("/orders/<int:order_id>/order-api", methods=["POST"])
 @role_required(*OFFICE_ROLES)
 def order_api(order_id: int):

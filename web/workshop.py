@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import time
 
 from flask import (
     Blueprint,
@@ -431,6 +432,7 @@ def _board_html() -> tuple[str, str]:
 def board():
     body, version = _board_html()
     return render_template("workshop/board.html", body=body, version=version, today=clock.local_today(),
+                           rendered=time.time_ns() // 1000,
                            shop_tz=settings.get().get("app", "timezone"), now_ms=_shop_epoch_ms(),
                            refresh=settings.get().getint("workshop", "board_refresh_seconds") or 5)
 
@@ -442,7 +444,7 @@ def board_grid():
     body, version = _board_html()
     if request.args.get("v") == version:
         return "", 204
-    return render_template("workshop/_board.html", body=body, version=version,
+    return render_template("workshop/_board.html", body=body, version=version, rendered=time.time_ns() // 1000,
                            refresh=settings.get().getint("workshop", "board_refresh_seconds") or 5)
 
 

@@ -206,10 +206,21 @@ def _match_one(item: Incoming, result: ArrivalResult, actor) -> None:
                 reason = (f"Пришло {remaining} шт., а в заказе №{group[0].order_id} ждут {group[0].qty}: "
                           f"выдать частично или ждать остальное?")
             else:
-                reason = (f"Пришло {remaining} шт., а {len(group)} заказа с одной обещанной датой "
+                reason = (f"Пришло {remaining} шт., а {orders_word(len(group))} с одной обещанной датой "
                           f"ждут {need} шт.: кому отдать?")
             _put_to_person(dataclasses.replace(item, qty=remaining), result, "ambiguous", waiting, reason)
         return
+
+
+def orders_word(n: int) -> str:
+    """2 заказа, 5 заказов, 21 заказ."""
+    if n % 10 == 1 and n % 100 != 11:
+        word = "заказ"
+    elif n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        word = "заказа"
+    else:
+        word = "заказов"
+    return f"{n} {word}"
 
 
 def _put_to_person(item: Incoming, result: ArrivalResult, kind: str, lines: list[OrderLine], reason: str) -> None:
@@ -277,12 +288,6 @@ def free_shelf_place() -> str:
     return ""
 
 
-def money_text(kop: int) -> str:
-    rub, k = divmod(int(kop), 100)
-    text = f"{rub:,}".replace(",", "\u00a0")
-    return f"{text},{k:02d} ₽" if k else f"{text} ₽"
-
-
 def polite_name(name: str) -> str:
     """'Иванов Пётр Сергеевич' -> 'Пётр Сергеевич' (how a shop addresses a customer)."""
     words = (name or "").split()
@@ -305,7 +310,7 @@ def ready_due_kop(order: Order) -> int:
 
 def sms_context(order: Order) -> dict:
     return {"name": polite_name(order.customer.name), "order_number": str(order.id),
-            "sum": money_text(ready_due_kop(order)), "date": hold_until(order).strftime("%d.%m.%Y")}
+            "sum": orders_mod.money_text(ready_due_kop(order)), "date": hold_until(order).strftime("%d.%m.%Y")}
 
 
 def send_arrival_sms(order: Order):

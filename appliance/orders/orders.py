@@ -166,6 +166,13 @@ def parse_money(text, field: str = "price") -> int:
     return value
 
 
+def money_text(kop: int) -> str:
+    """Kopecks as an SMS or a timeline note says them: '2 300 ₽', '1 500,50 ₽'."""
+    rub, k = divmod(int(kop), 100)
+    text = f"{rub:,}".replace(",", "\u00a0")
+    return f"{text},{k:02d} ₽" if k else f"{text} ₽"
+
+
 def parse_date(text, field: str = "promised_date") -> dt.date | None:
     if isinstance(text, dt.date):
         return text
@@ -437,8 +444,7 @@ def transition_order(order: Order, to_status: str, actor=None, **kwargs) -> list
     moved = []
     with database.atomic():
         for line in order.lines.order_by(OrderLine.position):
-            if to_status in ALLOWED.get(line.status, ()) or (to_status == line.status == "ordered"
-                                                              and kwargs.get("supplier_ref")):
+            if to_status in ALLOWED.get(line.status, ()):
                 moved.append(transition(line, to_status, actor, recompute_order=False, **kwargs))
         if not moved:
             raise InputError(f"В заказе №{order.id} нет позиций, которые можно перевести в "
@@ -472,7 +478,7 @@ def issue(order: Order, actor, paid="", line_ids: list[int] | None = None) -> li
         for line in lines:
             transition(line, "issued", actor, recompute_order=False)
         Order.update(paid_kop=Order.paid_kop + paid_kop, updated_at=clock.utcnow()).where(Order.id == order.id).execute()
-        add_event(order, "issue", actor, note=f"выдано {len(lines)} поз., получено {paid_kop / 100:.2f} ₽".replace(".", ","))
+        add_event(order, "issue", actor, note=f"выдано {len(lines)} поз., получено {money_text(paid_kop)}")
         audit.record(actor, "issue", order, {"paid_kop": (order.paid_kop, order.paid_kop + paid_kop)})
         order = get(order.id)
         recompute(order)

@@ -91,15 +91,14 @@ def test_advisor_plans_two_bays_and_the_board_follows(page, browser, live_server
     wo_id = int(first.get_attribute("data-wo"))
     page.goto(f"{live_server}/workshop/work-orders/{wo_id}")
     page.locator("button[name=status][value=arrived]").click()
+    page.locator("#wo-status", has_text="приехал").wait_for()
     page.locator("button[name=status][value=in_work]").click()
+    page.locator("#wo-status", has_text="в работе").wait_for()
     assert page.locator("#wo-status").inner_text() == "в работе"
     card = tablet.locator(f"#board-wo-{wo_id}")
-    tablet.wait_for_function(f"document.querySelector('#board-wo-{wo_id}').dataset.status === 'in_work'")
-    cls = card.get_attribute("class")
-    if "current" not in cls:
-        print("DEBUG", cls, card.inner_text(), WorkOrder.get_by_id(wo_id).status,
-              [(h.from_status, h.to_status, h.at) for h in work_orders.history(WorkOrder.get_by_id(wo_id))])
-        print("DEBUG2", tablet.evaluate("document.getElementById('board').outerHTML")[:3000])
+    # (htmx settles the class a moment after the content: wait for both.)
+    tablet.wait_for_function(f"document.querySelector('#board-wo-{wo_id}').dataset.status === 'in_work'"
+                             f" && document.querySelector('#board-wo-{wo_id}').classList.contains('current')")
     assert "current" in card.get_attribute("class") and "в работе" in card.inner_text()
     assert tablet.evaluate("window.__sameDocument") is True
 

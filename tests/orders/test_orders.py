@@ -116,3 +116,23 @@ def test_slip_code_resolver(make_order):
     assert orders.resolve_code(f"ЯЛ{order.id:06d}") == f"/orders/{order.id}"  # scanner in Russian layout
     assert orders.resolve_code("ZK999999") is None
     assert orders.resolve_code("89161234567") is None
+
+
+def test_marking_ordered_again_keeps_the_first_lines_supplier_number(make_order, staff):
+    order = make_order(LineInput("A11", "CHERY", "Свеча", 1), LineInput("T11", "CHERY", "Колодки", 1))
+    first = orders.lines_of(order)[0]
+    orders.transition(first, "ordered", staff["manager"], supplier_ref="X-1")
+    orders.transition_order(orders.get(order.id), "ordered", staff["manager"], supplier_ref="Y-2")
+    assert [ln.supplier_ref for ln in orders.lines_of(order)] == ["X-1", "Y-2"]
+
+
+def test_only_a_new_or_cancelled_order_is_deleted_and_softly(make_order, staff):
+    order = make_order()
+    orders.soft_delete(order, staff["manager"], "дубль")
+    assert Order.get_by_id(order.id).deleted_at is not None
+    with pytest.raises(orders.NotFound):
+        orders.get(order.id)
+    kept = make_order()
+    orders.mark_ordered([kept], staff["manager"])
+    with pytest.raises(InputError, match="отменить"):
+        orders.soft_delete(orders.get(kept.id), staff["manager"])

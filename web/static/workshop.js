@@ -258,10 +258,18 @@
   });
   document.body.addEventListener("htmx:beforeSwap", function (e) {
     var xhr = e.detail.xhr;
-    if (e.detail.target.id === "board" && xhr.status === 200 && xhr.responseText.indexOf('id="board"') < 0) {
+    if (e.detail.target.id !== "board" || xhr.status !== 200) return;
+    if (xhr.responseText.indexOf('id="board"') < 0) {
       e.detail.shouldSwap = false;  // e.g. the login page after the token was revoked
       offline("Доступ табло отозван — нужна новая ссылка от владельца");
+      return;
     }
+    // A slow answer overtaken by a newer one must not put old news back on the wall.
+    var match = /data-rendered="(\d+)"/.exec(xhr.responseText);
+    var shown = document.getElementById("board");
+    // (Only a few seconds back: a box restarted or its clock set back must not freeze the board.)
+    var behind = match && shown ? +(shown.dataset.rendered || 0) - +match[1] : 0;
+    if (behind > 0 && behind < 10000000) e.detail.shouldSwap = false;
   });
   document.body.addEventListener("htmx:afterRequest", function (e) {
     var xhr = e.detail.xhr;
