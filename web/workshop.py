@@ -101,8 +101,8 @@ def workshop_orders_for(customer) -> list:
 
 @bp.app_template_global()
 def workshop_repair_stats(customer):
-    import datetime as _dt
-    return reports.repair_visits(_dt.datetime(2000, 1, 1), _dt.datetime(2100, 1, 1), customer.id)
+    """All-time repair visits of a customer, for the card."""
+    return reports.repair_visits(dt.datetime(2000, 1, 1), dt.datetime(2100, 1, 1), customer.id)
 
 
 # --- the schedule ---------------------------------------------------------------------

@@ -142,7 +142,7 @@ class ModemStatus(BaseModel):
 # Russian defaults; the owner edits them on /sms/templates. Placeholders in braces.
 DEFAULT_TEMPLATES = [
     ("order_arrived", "Заказ пришёл", "service",
-     "{name}, ваш заказ №{order_number} пришёл. Сумма к оплате {sum}. Ждём вас! {shop_name}, {shop_phone}"),
+     "{name}, ваш заказ №{order_number} пришёл. Сумма к оплате {sum}. Ждём вас до {date}. {shop_name}, {shop_phone}"),
     ("order_reminder", "Напоминание о заказе", "service",
      "{name}, напоминаем: заказ №{order_number} ждёт вас на полке до {date}. {shop_name}, {shop_phone}"),
     ("rating_request", "Просьба оценить", "service",

@@ -87,6 +87,7 @@ def _import_receipt(tmp_path: Path, settings, order_article: str) -> subprocess.
 
 
 def test_order_loop(page, live_server, login_as, settings, customer, devices, printer_sim, tmp_path):
+    from appliance.orders import arrival
     from appliance.orders import orders as orders_mod
 
     login_as(page, "manager")
@@ -124,7 +125,8 @@ def test_order_loop(page, live_server, login_as, settings, customer, devices, pr
     assert orders_mod.get(order_id).status == "arrived"
 
     # 4. The devices process sends the SMS; the modem simulator transmitted it over the pty.
-    expected = (f"Андрей Петрович, ваш заказ №{order_id} пришёл. Сумма к оплате 2\u00a0300 ₽. Ждём вас! "
+    hold_until = arrival.hold_until(orders_mod.get(order_id)).strftime("%d.%m.%Y")
+    expected = (f"Андрей Петрович, ваш заказ №{order_id} пришёл. Сумма к оплате 2\u00a0300 ₽. Ждём вас до {hold_until}. "
                 "Автозапчасти Китай-Сервис, +7 495 000-00-00")
     sent = _wait(lambda: [t for t in devices.sim.transmitted if t.number == "+79161234567"], what="the SMS")
     assert [t.text for t in sent] == [expected]
