@@ -205,7 +205,8 @@ def create_order():
                           vehicle_id=_int(form.get("vehicle_id"), "vehicle"), mechanic_id=_int(form.get("mechanic"), "mechanic"),
                           kind=form.get("kind", "repair"), complaint=form.get("complaint", ""),
                           mileage=_int(form.get("mileage"), "mileage"),
-                          inspection_id=_int(form.get("inspection_id"), "inspection") if form.get("link_inspection") else None)
+                          inspection_id=_int(form.get("inspection_id"), "inspection") if form.get("link_inspection") else None,
+                          link_open_inspection=not form.get("inspection_id") or bool(form.get("link_inspection")))
         booking_id = _int(form.get("booking_id"), "booking")
         if booking_id:
             booking = Booking.get_or_none(Booking.id == booking_id)
@@ -226,7 +227,12 @@ def create_order():
         log.info("work order refused: %s (%s)", exc.message, exc.field)
         return render_template("workshop/_order_form.html", **_form_context(form, exc.message, exc.field)), 422
     if request.htmx:
-        grid = schedule.day_grid(to_local(wo.planned_start).date())
+        day = to_local(wo.planned_start).date()
+        if form.get("shown") and form.get("shown") != day.isoformat():
+            response = make_response("", 204)
+            response.headers["HX-Redirect"] = url_for("workshop.schedule", date=day.isoformat())
+            return response
+        grid = schedule.day_grid(day)
         response = make_response(render_template("workshop/_grid.html", grid=grid)
                                  + render_template("workshop/_unplanned.html", grid=grid, oob=True, highlight=None))
         response.headers["HX-Retarget"] = "#schedule-grid"
@@ -268,6 +274,7 @@ def _order_context(wo: WorkOrder, error=None, field=None):
             "transitions": [(s, ACTION_LABELS.get(s, s)) for s in TRANSITIONS.get(wo.status, ())],
             "mechanics": work_orders.mechanics(), "kinds": KINDS, "severities": SEVERITIES,
             "repairs": list(wo.repairs), "error": error, "field": field,
+            "open_inspection": work_orders.open_inspection(wo.vehicle) if wo.kind == "repair" and not wo.inspection_id else None,
             "order_lines": work_orders.order_lines_for(wo) if wo.status not in ("handed_over", "cancelled") else [],
             "order_statuses": work_orders.order_line_statuses(wo),
             "can_print_label": _printing_available(), "wo_day": to_local(wo.planned_start).date().isoformat(),
@@ -349,6 +356,17 @@ def delete_line(wo_id: int, kind: str, line_id: int):
     except InputError as exc:
         flash(exc.message, "error")
     return redirect(url_for("workshop.order", wo_id=wo.id) + "#lines")
+
+
+@bp.route("/workshop/work-orders/<int:wo_id>/inspection", methods=["POST"])
+@role_required(*STAFF_ROLES)
+def link_inspection(wo_id: int):
+    wo = _load(wo_id)
+    try:
+        work_orders.link_inspection(wo, _int(request.form.get("inspection_id"), "inspection"), _actor())
+    except InputError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("workshop.order", wo_id=wo.id))
 
 
 @bp.route("/workshop/work-orders/<int:wo_id>/print")

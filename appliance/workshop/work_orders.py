@@ -67,6 +67,8 @@ class OrderInput:
     mileage: int | None = None
     booking_id: int | None = None
     inspection_id: int | None = None
+    # A repair of a car with a recent inspection (findings, no repair yet) links back to it by default.
+    link_open_inspection: bool = True
 
 
 def get(wo_id: int) -> WorkOrder | None:
@@ -128,6 +130,8 @@ def create(data: OrderInput, actor=None) -> WorkOrder:
             inspection = WorkOrder.get_or_none((WorkOrder.id == data.inspection_id) & (WorkOrder.kind == "inspection"))
             if inspection is None:
                 raise InputError("Осмотр не найден.", "inspection")
+        elif data.kind == "repair" and vehicle is not None and data.link_open_inspection:
+            inspection = open_inspection(vehicle)
         schedule.check_free(bay, data.start, data.end, mechanic)
         now = clock.utcnow()
         wo = WorkOrder.create(kind=data.kind, customer=customer, vehicle=vehicle, booking=booking,
@@ -160,6 +164,21 @@ def create_for_phone(phone: str, name: str, car: customers.VehicleInput | None, 
             data.vehicle_id = (same or customers.add_vehicle(customer, car, actor)).id
         data.customer_id = customer.id
         return create(data, actor)
+
+
+def link_inspection(wo: WorkOrder, inspection_id: int | None, actor=None) -> WorkOrder:
+    """Say (or unsay) that this repair came out of that inspection of the same car."""
+    inspection = None
+    if inspection_id:
+        inspection = WorkOrder.get_or_none((WorkOrder.id == inspection_id) & (WorkOrder.kind == "inspection")
+                                           & (WorkOrder.vehicle == wo.vehicle_id))
+        if inspection is None or wo.kind != "repair":
+            raise InputError("Связать можно ремонт с осмотром того же автомобиля.", "inspection")
+    with database.atomic():
+        old = wo.inspection.number if wo.inspection_id else None
+        WorkOrder.update(inspection=inspection, updated_at=clock.utcnow()).where(WorkOrder.id == wo.id).execute()
+        audit.record(actor, "link_inspection", wo, {"inspection": (old, inspection.number if inspection else None)})
+    return WorkOrder.get_by_id(wo.id)
 
 
 def booking_complaint(booking: Booking) -> str:

@@ -249,3 +249,13 @@ def test_small_partials(now, login, car, bays):
     grid = browser.get("/workshop/grid?date=2026-11-24", headers={"HX-Request": "true"}).get_data(as_text=True)
     assert grid.lstrip().startswith('<div id="schedule-grid"')
     assert 'data-day="2026-11-24"' in grid
+
+
+def test_planning_another_day_from_the_dialog_opens_that_day(now, login, car, bays):
+    browser = login("manager")
+    response = browser.post("/workshop/work-orders", {"phone": "+7 916 123-45-67", "bay": bays[0].id, "shown": "2026-11-23",
+                                                      "date": "2026-11-27", "start": "10:00", "end": "11:00"}, htmx=True)
+    assert response.headers["HX-Redirect"] == "/workshop?date=2026-11-27"
+    from appliance.clock import to_local
+
+    assert to_local(WorkOrder.get().planned_start).strftime("%d.%m %H:%M") == "27.11 10:00"

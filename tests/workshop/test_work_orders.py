@@ -90,11 +90,20 @@ def test_open_inspection_is_offered_for_the_next_repair(now, car, bays, staff):
         work_orders.set_status(inspection, status)
     assert work_orders.open_inspection(vehicle).id == inspection.id
     now["now"] += dt.timedelta(days=3)
+    day = now["now"].date()
+    declined = work_orders.create(work_orders.OrderInput(
+        customer_id=customer.id, vehicle_id=vehicle.id, bay_id=bays[1].id, start=utc("10:00", day),
+        end=utc("11:00", day), link_open_inspection=False))
+    assert declined.inspection_id is None
+    # The next repair of the same car links back by itself.
     repair = work_orders.create(work_orders.OrderInput(
-        customer_id=customer.id, vehicle_id=vehicle.id, bay_id=bays[1].id, start=utc("12:00", now["now"].date()),
-        end=utc("14:00", now["now"].date()), inspection_id=inspection.id))
+        customer_id=customer.id, vehicle_id=vehicle.id, bay_id=bays[1].id, start=utc("12:00", day), end=utc("14:00", day)))
     assert repair.inspection_id == inspection.id
     assert work_orders.open_inspection(vehicle) is None
+    unlinked = work_orders.link_inspection(repair, None, staff["manager"])
+    assert unlinked.inspection_id is None and work_orders.open_inspection(vehicle).id == inspection.id
+    with pytest.raises(InputError, match="того же автомобиля"):
+        work_orders.link_inspection(inspection, inspection.id)
 
 
 def test_parts_from_the_customers_parts_order(now, car, bays, staff):
