@@ -1,5 +1,6 @@
 import subprocess
 import sys
+import threading
 import time
 
 from zeroconf import AddressResolverIPv4, ServiceBrowser, Zeroconf
@@ -8,6 +9,24 @@ from appliance import discovery
 
 
 def test_box_is_announced_and_found_by_a_second_zeroconf(settings):
+    # Run where no asyncio loop is set: Playwright's session-wide loop in the main thread
+    # (browser tests in the same run) would otherwise be picked up by zeroconf.
+    errors = []
+
+    def body():
+        try:
+            _announce_and_discover()
+        except BaseException as exc:  # re-raised in the test's thread
+            errors.append(exc)
+
+    thread = threading.Thread(target=body)
+    thread.start()
+    thread.join(60)
+    if errors:
+        raise errors[0]
+
+
+def _announce_and_discover():
     announcement = discovery.Announcement("Запчасти Тест", 18080, hostname="prilavok-test",
                                           box_uuid="test-uuid", addresses=["127.0.0.1"], interfaces=["127.0.0.1"])
     announcement.start()
