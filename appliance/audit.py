@@ -71,5 +71,13 @@ def history(object_type: str, object_id, limit: int = 100):
     )
 
 
+def history_of_customer(customer_id: int, vehicle_ids: list[int], limit: int = 40):
+    """The card's history block: changes of the customer and of its cars, newest first, one query."""
+    where = (AuditEntry.object_type == "customer") & (AuditEntry.object_id == str(customer_id))
+    if vehicle_ids:
+        where |= (AuditEntry.object_type == "vehicle") & AuditEntry.object_id.in_([str(v) for v in vehicle_ids])
+    return AuditEntry.select().where(where).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
+
+
 def changes_of(entry: AuditEntry) -> dict:
     return json.loads(entry.changes) if entry.changes else {}

@@ -28,7 +28,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
     "web": {
         "host": "0.0.0.0",
         "port": "8080",
-        "threads": "8",
+        "threads": "4",  # per process; a short queue serves a burst in order instead of all at once
         "processes": "0",  # waitress processes sharing the port; 0 = one per CPU core
         "login_attempts": "5",  # failed logins before a lockout
         "lockout_minutes": "10",

@@ -144,13 +144,7 @@ def card(customer_id: int):
         return redirect(url_for("customers.card", customer_id=customer.id))
     phone_rows = list(customer.phones.order_by(Phone.is_primary.desc(), Phone.id))
     vehicle_rows = list(customer.vehicles.where(Vehicle.deleted_at.is_null()).order_by(Vehicle.id))
-    history = [(e, audit.changes_of(e)) for e in audit.history("customer", customer.id, 30)]
-    vehicle_ids = [str(v.id) for v in vehicle_rows]
-    if vehicle_ids:
-        from db.models.audit import AuditEntry
-        history += [(e, audit.changes_of(e)) for e in AuditEntry.select().where(
-            (AuditEntry.object_type == "vehicle") & AuditEntry.object_id.in_(vehicle_ids)).order_by(AuditEntry.at.desc()).limit(30)]
-        history.sort(key=lambda p: p[0].at, reverse=True)
+    history = [(e, audit.changes_of(e)) for e in audit.history_of_customer(customer.id, [v.id for v in vehicle_rows])]
     return render_template("customers/card.html", customer=customer, phones=phone_rows, vehicles=vehicle_rows,
                            stats=customers.stats(customer), sales=list(customers.purchases(customer)),
                            history=history, sections=CARD_SECTIONS, staff_names=_staff_names())
