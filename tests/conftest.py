@@ -5,8 +5,10 @@ and in tests/e2e `live_server` and `page`.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pytest
 
 # Import-time settings (the huey instance) must never touch the developer's ./var.
 _SESSION_VAR = tempfile.mkdtemp(prefix="prilavok-test-")
+atexit.register(shutil.rmtree, _SESSION_VAR, ignore_errors=True)
 os.environ["PRILAVOK_APP_DATA_DIR"] = _SESSION_VAR
 os.environ["PRILAVOK_CONFIG"] = str(Path(_SESSION_VAR) / "none.ini")
 

@@ -4,7 +4,10 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).parent / "data"
-SAMPLES = Path("/work/shared/samples/commerceml")
+# ../shared beside the checkout (CI and developers), as shared/README.md describes.
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "samples" / "commerceml"
+if not SAMPLES.exists():
+    SAMPLES = Path("/work/shared/samples/commerceml")
 
 
 @pytest.fixture
