@@ -34,6 +34,11 @@ def role_required(*roles: str):
     return decorator
 
 
+def actor():
+    """The logged-in staff member as a model row, for the audit log and assignments."""
+    return current_user._get_current_object()
+
+
 STAFF_ROLES = ("owner", "manager", "mechanic")
 OFFICE_ROLES = ("owner", "manager")
 

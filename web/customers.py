@@ -4,14 +4,13 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from appliance import audit, customers, lookup
 from appliance.customers import PhoneInput, VehicleInput
 from appliance.errors import InputError, NotFound
 from db.models.customers import SOURCES, Customer, Phone, Vehicle
 from db.models.staff import Staff
-from web.auth import OFFICE_ROLES, STAFF_ROLES, role_required
+from web.auth import OFFICE_ROLES, STAFF_ROLES, actor, role_required
 
 bp = Blueprint("customers", __name__)
 log = logging.getLogger(__name__)
@@ -108,7 +107,7 @@ def new():
             vehicle_list = [_vehicle_from_form(form, "car_")] if any(
                 form.get(f"car_{k}", "").strip() for k in ("make", "model", "vin", "plate")) else []
             customer = customers.create_customer(
-                form.get("name", ""), _phones_from_form(form), current_user._get_current_object(),
+                form.get("name", ""), _phones_from_form(form), actor(),
                 source=form.get("source", "walk_in"), notes=form.get("notes", ""),
                 kind=form.get("kind", "person"), vehicle_list=vehicle_list)
         except customers.DuplicatePhone as exc:
@@ -162,7 +161,7 @@ def edit(customer_id: int):
     if request.method == "POST":
         form = request.form
         try:
-            customers.update_customer(customer, int(form.get("version", 0)), current_user._get_current_object(),
+            customers.update_customer(customer, int(form.get("version", 0)), actor(),
                                       form.get("name", ""), form.get("source", ""), form.get("notes", ""),
                                       _phones_from_form(form), kind=form.get("kind") or None)
         except InputError as exc:
@@ -186,14 +185,11 @@ def add_vehicle(customer_id: int):
     error = field = None
     if request.method == "POST":
         try:
-            customers.add_vehicle(customer, _vehicle_from_form(request.form), current_user._get_current_object())
+            customers.add_vehicle(customer, _vehicle_from_form(request.form), actor())
         except InputError as exc:
             error, field = exc.message, exc.field
         else:
-            if request.htmx:
-                vehicle_rows = list(customer.vehicles.where(Vehicle.deleted_at.is_null()).order_by(Vehicle.id))
-                return render_template("customers/_vehicles.html", customer=customer, vehicles=vehicle_rows)
-            return redirect(url_for("customers.card", customer_id=customer.id))
+            return _vehicle_saved(customer)
     return _vehicle_form(customer, None, request.form, error, field)
 
 
@@ -210,15 +206,20 @@ def edit_vehicle(customer_id: int, vehicle_id: int):
         "plate": vehicle.plate, "engine": vehicle.engine, "mileage": vehicle.mileage or ""}
     if request.method == "POST":
         try:
-            customers.update_vehicle(vehicle, _vehicle_from_form(request.form), current_user._get_current_object())
+            customers.update_vehicle(vehicle, _vehicle_from_form(request.form), actor())
         except InputError as exc:
             error, field = exc.message, exc.field
         else:
-            if request.htmx:
-                vehicle_rows = list(customer.vehicles.where(Vehicle.deleted_at.is_null()).order_by(Vehicle.id))
-                return render_template("customers/_vehicles.html", customer=customer, vehicles=vehicle_rows)
-            return redirect(url_for("customers.card", customer_id=customer.id))
+            return _vehicle_saved(customer)
     return _vehicle_form(customer, vehicle, form, error, field)
+
+
+def _vehicle_saved(customer):
+    """After a car is saved: the fresh list for htmx, the card for a plain form post."""
+    if request.htmx:
+        vehicle_rows = list(customer.vehicles.where(Vehicle.deleted_at.is_null()).order_by(Vehicle.id))
+        return render_template("customers/_vehicles.html", customer=customer, vehicles=vehicle_rows)
+    return redirect(url_for("customers.card", customer_id=customer.id))
 
 
 def _vehicle_form(customer, vehicle, form, error, field):
@@ -241,7 +242,7 @@ def merge():
     try:
         keep = customers.get(int(request.form["keep"]))
         drop = customers.get(int(request.form["drop"]))
-        customers.merge(keep, drop, current_user._get_current_object())
+        customers.merge(keep, drop, actor())
     except (KeyError, ValueError, NotFound):
         abort(400)
     except InputError as exc:
@@ -256,6 +257,6 @@ def merge():
 def delete(customer_id: int):
     """Soft delete: the card leaves search and lists; its history stays for reports and the audit log."""
     customer = _load(customer_id)
-    customers.soft_delete(customer, current_user._get_current_object(), request.form.get("reason", "").strip())
+    customers.soft_delete(customer, actor(), request.form.get("reason", "").strip())
     flash(f"Клиент «{customer.name}» удалён.")
     return redirect(url_for("customers.index"))

@@ -13,7 +13,7 @@ from appliance.errors import InputError
 from appliance.exchange import consumables, importer, stock
 from appliance.exchange.http_exchange import COOKIE_NAME, Exchange, ExchangeRequest
 from db.models.exchange import IMPORT_KINDS, IMPORT_STATUSES, ConsumableGroup, ImportedSale, ImportLog
-from web.auth import OFFICE_ROLES, role_required
+from web.auth import OFFICE_ROLES, actor, role_required
 from web.extensions import csrf
 
 bp = Blueprint("exchange", __name__)
@@ -111,7 +111,7 @@ def upload():
         tmp.unlink()
         return _upload_error("Файл пустой.")
     entry, _thread = importer.run_in_background(tmp, source="upload", filename=upload_file.filename,
-                                                staff=current_user._get_current_object(), kind=kind or None,
+                                                staff=actor(), kind=kind or None,
                                                 move=True)
     log.info("exchange upload %s by %s -> log %s", upload_file.filename, current_user.username, entry.id)
     if request.headers.get("HX-Request"):
@@ -159,14 +159,14 @@ def attach(origin_id: int):
     phone = request.form.get("phone", "").strip() or origin.phone
     name = request.form.get("name", "").strip() or origin.customer_name
     try:
-        customer, created = customers.get_or_create_by_phone(phone, name, actor=current_user._get_current_object(),
+        customer, created = customers.get_or_create_by_phone(phone, name, actor=actor(),
                                                              source="walk_in")
     except InputError as exc:
         if request.headers.get("HX-Request"):
             return render_template("exchange/_unmatched_row.html", o=origin, error=exc.message), 422
         flash(exc.message, "error")
         return redirect(url_for("exchange.unmatched"))
-    count = importer.attach_sale(origin, customer, current_user._get_current_object())
+    count = importer.attach_sale(origin, customer, actor())
     message = (f"Чек {origin.sale.number} привязан к клиенту {customer.name}"
                + (" (новый клиент)" if created else "")
                + (f"; ещё чеков по той же карте: {count - 1}" if count > 1 else "") + ".")
@@ -194,7 +194,7 @@ def consumable_update(group_id: int):
     except ValueError:
         days = -1
     try:
-        consumables.update_group(group, current_user._get_current_object(), interval_days=days,
+        consumables.update_group(group, actor(), interval_days=days,
                                  product_groups=request.form.get("product_groups", group.product_groups).strip(),
                                  keywords=request.form.get("keywords", group.keywords).strip(),
                                  active=request.form.get("active") == "on")

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from appliance import notifications
 from db.models.notifications import Notification
-from web.auth import STAFF_ROLES, role_required
+from web.auth import STAFF_ROLES, actor, role_required
 
 bp = Blueprint("notifications", __name__)
 
@@ -40,7 +40,7 @@ def _get(notification_id: int) -> Notification:
 @role_required(*STAFF_ROLES)
 def take(notification_id: int):
     item = _get(notification_id)
-    notifications.take(item, current_user._get_current_object())
+    notifications.take(item, actor())
     if request.htmx:
         return render_template("notifications/_item.html", n=item, labels=notifications.KIND_LABELS)
     return redirect(request.referrer or url_for("notifications.index"))
@@ -51,7 +51,7 @@ def take(notification_id: int):
 def done(notification_id: int):
     item = _get(notification_id)
     if item.is_open:
-        notifications.close(item, current_user._get_current_object(), request.form.get("comment", "").strip())
+        notifications.close(item, actor(), request.form.get("comment", "").strip())
     if request.htmx:
         return render_template("notifications/_item.html", n=item, labels=notifications.KIND_LABELS)
     return redirect(request.referrer or url_for("notifications.index"))

@@ -17,7 +17,7 @@ from db import database
 from db.models.customers import Customer, Phone, Vehicle
 from db.models.orders import LINE_STATUSES, ORDER_STATUSES, Arrival, Order, OrderLine, ReceiptMatch
 from db.models.staff import Staff
-from web.auth import OFFICE_ROLES, STAFF_ROLES, role_required
+from web.auth import OFFICE_ROLES, STAFF_ROLES, actor, role_required
 
 bp = Blueprint("orders", __name__)
 log = logging.getLogger(__name__)
@@ -26,8 +26,6 @@ BOARD_COLUMNS = ("new", "ordered", "confirmed", "shipped", "arrived")
 EMPTY_LINES = 3
 
 
-def _me():
-    return current_user._get_current_object()
 
 
 def _load(order_id: int) -> Order:
@@ -113,10 +111,10 @@ def batch():
         return redirect(back)
     try:
         if action == "ordered":
-            n = orders_mod.mark_ordered(chosen, _me(), request.form.get("supplier_ref", ""))
+            n = orders_mod.mark_ordered(chosen, actor(), request.form.get("supplier_ref", ""))
             flash(f"Отмечено «заказано»: {n} поз.")
         elif action == "slips":
-            job = slips.print_slips(chosen, _me())
+            job = slips.print_slips(chosen, actor())
             flash(f"Бланки отправлены на печать: {len(chosen)} шт. (задание {job.id}).")
         elif action == "sms":
             sent = 0
@@ -170,7 +168,7 @@ def move(order_id: int):
         elif to not in LINE_STATUSES:
             abort(400)
         else:
-            moved = orders_mod.transition_order(order, to, _me(), supplier_ref=request.form.get("supplier_ref") or None)
+            moved = orders_mod.transition_order(order, to, actor(), supplier_ref=request.form.get("supplier_ref") or None)
             message = f"Заказ №{order.id}: «{LINE_STATUSES[to]}» — позиций {len(moved)}."
     except InputError as exc:
         error = exc.message
@@ -258,13 +256,13 @@ def _create_from_form(form, customer: Customer | None) -> Order:
     with database.atomic():
         if customer is None:
             number = form.get("phone", "")
-            customer, created = customers.get_or_create_by_phone(number, form.get("name", "").strip(), _me(),
+            customer, created = customers.get_or_create_by_phone(number, form.get("name", "").strip(), actor(),
                                                                   source="walk_in")
             if created:
                 log.info("order form: new customer %s created from phone", customer.id)
         if form.get("vehicle", "").isdigit():
             vehicle = Vehicle.get_or_none(Vehicle.id == int(form["vehicle"]))
-        return orders_mod.create_order(customer, lines, _me(), manager=manager or _me(), vehicle=vehicle,
+        return orders_mod.create_order(customer, lines, actor(), manager=manager or actor(), vehicle=vehicle,
                                        promised_date=form.get("promised_date", ""),
                                        prepayment=form.get("prepayment", ""), comment=form.get("comment", ""))
 
@@ -347,13 +345,13 @@ def line_status(order_id: int, line_id: int):
     to = request.form.get("to", "")
     try:
         if to == "arrived":
-            arrival.arrive_lines([line], _me(), title=f"Отмечено вручную: заказ №{order.id}")
+            arrival.arrive_lines([line], actor(), title=f"Отмечено вручную: заказ №{order.id}")
         elif to == "issued":
             return _back_to(order, error="Выдача — кнопкой «Выдать» с суммой, полученной от клиента.")
         elif to in ("refused", "cancelled", "returned"):
-            orders_mod.transition(line, to, _me(), reason=request.form.get("reason") or request.form.get("supplier_ref", ""))
+            orders_mod.transition(line, to, actor(), reason=request.form.get("reason") or request.form.get("supplier_ref", ""))
         else:
-            orders_mod.transition(line, to, _me(), supplier_ref=request.form.get("supplier_ref") or None)
+            orders_mod.transition(line, to, actor(), supplier_ref=request.form.get("supplier_ref") or None)
     except InputError as exc:
         log.info("order %s line %s -> %s refused: %s", order_id, line_id, to, exc.message)
         return _back_to(order, error=exc.message)
@@ -366,7 +364,7 @@ def issue(order_id: int):
     order = _load(order_id)
     ids = [int(i) for i in request.form.getlist("line") if i.isdigit()] or None
     try:
-        issued = orders_mod.issue(order, _me(), request.form.get("paid", ""), ids)
+        issued = orders_mod.issue(order, actor(), request.form.get("paid", ""), ids)
     except InputError as exc:
         log.info("order %s issue refused: %s", order_id, exc.message)
         return _back_to(order, error=exc.message)
@@ -378,7 +376,7 @@ def issue(order_id: int):
 def copy(order_id: int):
     order = _load(order_id)
     try:
-        new_order = orders_mod.copy_order(order, _me())
+        new_order = orders_mod.copy_order(order, actor())
     except InputError as exc:
         return _back_to(order, error=exc.message)
     flash(f"Создан заказ №{new_order.id} — копия №{order.id}. Проверьте позиции и закажите.")
@@ -392,7 +390,7 @@ def edit(order_id: int):
     form = request.form
     manager = Staff.get_or_none(Staff.id == int(form["manager"])) if form.get("manager", "").isdigit() else None
     try:
-        orders_mod.update_order(order, _me(), version=int(form.get("version", 0) or 0),
+        orders_mod.update_order(order, actor(), version=int(form.get("version", 0) or 0),
                                 promised_date=form.get("promised_date"), prepayment=form.get("prepayment"),
                                 comment=form.get("comment"), shelf_place=form.get("shelf_place"), manager=manager)
     except InputError as exc:
@@ -409,7 +407,7 @@ def add_line(order_id: int):
                      form.get("price", ""), form.get("supplier", ""), form.get("supplier_days", ""),
                      form.get("notify", "1") == "1")
     try:
-        line = orders_mod.add_line(order, item, _me())
+        line = orders_mod.add_line(order, item, actor())
     except InputError as exc:
         return _back_to(order, error=exc.message)
     return _back_to(order, f"Добавлена позиция {line.article}.")
@@ -420,7 +418,7 @@ def add_line(order_id: int):
 def delete(order_id: int):
     order = _load(order_id)
     try:
-        orders_mod.soft_delete(order, _me(), request.form.get("reason", ""))
+        orders_mod.soft_delete(order, actor(), request.form.get("reason", ""))
     except InputError as exc:
         return _back_to(order, error=exc.message)
     flash(f"Заказ №{order.id} удалён.")
@@ -432,7 +430,7 @@ def delete(order_id: int):
 def order_api(order_id: int):
     order = _load(order_id)
     try:
-        n = orders_mod.order_through_api(order, _me())
+        n = orders_mod.order_through_api(order, actor())
     except InputError as exc:
         return _back_to(order, error=exc.message)
     return _back_to(order, f"Позиций передано поставщикам через API: {n}. Номер заказа у поставщика появится здесь.")
@@ -443,7 +441,7 @@ def order_api(order_id: int):
 def print_slip(order_id: int):
     order = _load(order_id)
     try:
-        job = slips.print_slips([order], _me())
+        job = slips.print_slips([order], actor())
     except InputError as exc:
         return _back_to(order, error=exc.message)
     return _back_to(order, f"Бланк отправлен на печать (задание {job.id}).")
@@ -475,7 +473,7 @@ def arrival_slips(arrival_id: int):
         ids = {int(i) for i in request.form.getlist("order") if i.isdigit()}
         chosen = [o for o in orders if o.id in ids]
         try:
-            job = slips.print_slips(chosen, _me(), batch_name=f"{row.title}: бланки ({len(chosen)})", arrival=row)
+            job = slips.print_slips(chosen, actor(), batch_name=f"{row.title}: бланки ({len(chosen)})", arrival=row)
         except InputError as exc:
             flash(exc.message, "error")
         else:
@@ -496,7 +494,7 @@ def arrive():
     if request.method == "POST":
         try:
             result = arrival.arrive_typed(request.form.get("article", ""), request.form.get("brand", ""),
-                                          request.form.get("qty", "1"), _me())
+                                          request.form.get("qty", "1"), actor())
         except InputError as exc:
             error = exc.message
     recent = list(arrival.recent_arrivals(10))
@@ -520,11 +518,11 @@ def decide(match_id: int):
         abort(404)
     try:
         if request.form.get("action") == "dismiss":
-            arrival.dismiss_match(match, _me(), request.form.get("comment", ""))
+            arrival.dismiss_match(match, actor(), request.form.get("comment", ""))
             flash(f"{match.article}: оставлено на складе.")
         else:
             ids = [int(i) for i in request.form.getlist("line") if i.isdigit()]
-            result = arrival.resolve_match(match, ids, _me(), request.form.get("comment", ""))
+            result = arrival.resolve_match(match, ids, actor(), request.form.get("comment", ""))
             flash(f"{match.article}: отдано в заказ(ы) " + ", ".join(f"№{o.id}" for o in result.orders) + ".")
     except InputError as exc:
         flash(exc.message, "error")

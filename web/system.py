@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from appliance import audit, notifications, status
 from db.models.audit import AuditEntry
 from db.models.staff import Staff
-from web.auth import role_required
+from web.auth import actor, role_required
 
 bp = Blueprint("system", __name__)
 
@@ -30,9 +30,9 @@ def audit_log():
     object_type = request.args.get("type")
     if object_type:
         query = query.where(AuditEntry.object_type == object_type)
-    actor = request.args.get("actor")
-    if actor:
-        query = query.where(AuditEntry.actor == int(actor))
+    actor_id = request.args.get("actor")
+    if actor_id and actor_id.isdigit():
+        query = query.where(AuditEntry.actor == int(actor_id))
     page = max(1, int(request.args.get("page", 1) or 1))
     entries = [(e, audit.changes_of(e)) for e in query.paginate(page, 100)]
     return render_template("system/audit.html", entries=entries, page=page, object_type=object_type,
@@ -50,22 +50,22 @@ def staff_list():
 
     error = None
     if request.method == "POST":
-        actor = current_user._get_current_object()
+        me = actor()
         action = request.form.get("action")
         try:
             if action == "create":
                 user = staff_mod.create_staff(request.form.get("username", ""), request.form.get("full_name", ""),
-                                              request.form.get("role", "manager"), request.form.get("password", ""), actor)
+                                              request.form.get("role", "manager"), request.form.get("password", ""), me)
                 flash(f"Сотрудник {user.full_name} добавлен.")
             else:
                 user = Staff.get_or_none(Staff.id == int(request.form.get("id", 0)))
                 if user is None:
                     raise InputError("Сотрудник не найден.")
                 if action == "password":
-                    staff_mod.set_password(user, request.form.get("password", ""), actor)
+                    staff_mod.set_password(user, request.form.get("password", ""), me)
                     flash(f"Пароль для {user.full_name} изменён.")
                 elif action == "toggle":
-                    staff_mod.set_active(user, not user.active, actor)
+                    staff_mod.set_active(user, not user.active, me)
                     flash(f"{user.full_name}: {'включён' if user.active else 'отключён'}.")
         except InputError as exc:
             error = exc.message

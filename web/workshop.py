@@ -35,7 +35,7 @@ from appliance.workshop import bookings, devices, reports, schedule, website, wo
 from appliance.workshop.work_orders import ACTION_LABELS, BOARD_ACTIONS, TRANSITIONS, OrderInput
 from db.models.customers import Customer, Vehicle
 from db.models.workshop import BOOKING_SOURCES, KINDS, SEVERITIES, STATUSES, Booking, WorkOrder
-from web.auth import STAFF_ROLES, role_required
+from web.auth import STAFF_ROLES, actor, role_required
 from web.extensions import csrf
 
 bp = Blueprint("workshop", __name__)
@@ -44,8 +44,6 @@ log = logging.getLogger(__name__)
 BOARD_ROLES = ("display", "owner", "manager", "mechanic")
 
 
-def _actor():
-    return current_user._get_current_object()
 
 
 def _day(value: str | None) -> dt.date:
@@ -216,13 +214,13 @@ def create_order():
             data.vehicle_id = data.vehicle_id or booking.vehicle_id
             if not data.complaint.strip():
                 data.complaint = work_orders.booking_complaint(booking)
-            wo = work_orders.create(data, _actor())
+            wo = work_orders.create(data, actor())
         elif form.get("customer_id"):
             data.customer_id = _int(form.get("customer_id"), "customer")
-            wo = work_orders.create(data, _actor())
+            wo = work_orders.create(data, actor())
         else:
             car = VehicleInput(make=form.get("make", ""), model=form.get("model", ""), plate=form.get("plate", ""))
-            wo = work_orders.create_for_phone(form.get("phone", ""), form.get("name", ""), car, data, _actor())
+            wo = work_orders.create_for_phone(form.get("phone", ""), form.get("name", ""), car, data, actor())
     except InputError as exc:
         log.info("work order refused: %s (%s)", exc.message, exc.field)
         return render_template("workshop/_order_form.html", **_form_context(form, exc.message, exc.field)), 422
@@ -254,7 +252,7 @@ def move(wo_id: int):
         start = _when(form.get("date"), form.get("start"), "start")
         end = _when(form.get("date"), form.get("end"), "end")
         bay_id = _int(form.get("bay"), "bay") or wo.bay_id
-        wo = work_orders.move(wo, bay_id, start, end, _actor())
+        wo = work_orders.move(wo, bay_id, start, end, actor())
     except InputError as exc:
         log.info("move of work order %s refused: %s", wo_id, exc.message)
         if not request.htmx:
@@ -302,7 +300,7 @@ def update_order(wo_id: int):
     wo = _load(wo_id)
     form = request.form
     try:
-        work_orders.update(wo, _actor(), form.get("complaint", ""), form.get("recommendations", ""),
+        work_orders.update(wo, actor(), form.get("complaint", ""), form.get("recommendations", ""),
                            _int(form.get("mileage"), "mileage"), _int(form.get("mechanic"), "mechanic"),
                            form.get("kind") or None)
     except InputError as exc:
@@ -316,7 +314,7 @@ def update_order(wo_id: int):
 def status(wo_id: int):
     wo = _load(wo_id)
     try:
-        wo = work_orders.set_status(wo, request.form.get("status", ""), _actor(), note=request.form.get("note", ""))
+        wo = work_orders.set_status(wo, request.form.get("status", ""), actor(), note=request.form.get("note", ""))
     except InputError as exc:
         flash(exc.message, "error")
     else:
@@ -331,15 +329,15 @@ def add_line(wo_id: int):
     form = request.form
     try:
         if form.get("line") == "work":
-            work_orders.add_work(wo, form.get("work_name"), form.get("norm_hours"), form.get("work_price"), _actor())
+            work_orders.add_work(wo, form.get("work_name"), form.get("norm_hours"), form.get("work_price"), actor())
         elif form.get("line") == "part":
-            work_orders.add_part(wo, form.get("part_name"), form.get("qty"), form.get("part_price"), _actor(),
+            work_orders.add_part(wo, form.get("part_name"), form.get("qty"), form.get("part_price"), actor(),
                                  article=form.get("article", ""), brand=form.get("brand", ""),
                                  source=form.get("part_source", "stock"))
         elif form.get("line") == "order_line":
-            work_orders.add_part_from_order(wo, _int(form.get("order_line_id"), "order_line") or 0, _actor())
+            work_orders.add_part_from_order(wo, _int(form.get("order_line_id"), "order_line") or 0, actor())
         elif form.get("line") == "finding":
-            work_orders.add_finding(wo, form.get("finding"), form.get("severity", "soon"), form.get("estimate"), _actor())
+            work_orders.add_finding(wo, form.get("finding"), form.get("severity", "soon"), form.get("estimate"), actor())
         else:
             abort(400)
     except InputError as exc:
@@ -352,7 +350,7 @@ def add_line(wo_id: int):
 def delete_line(wo_id: int, kind: str, line_id: int):
     wo = _load(wo_id)
     try:
-        work_orders.remove_line(wo, kind, line_id, _actor())
+        work_orders.remove_line(wo, kind, line_id, actor())
     except InputError as exc:
         flash(exc.message, "error")
     return redirect(url_for("workshop.order", wo_id=wo.id) + "#lines")
@@ -363,7 +361,7 @@ def delete_line(wo_id: int, kind: str, line_id: int):
 def link_inspection(wo_id: int):
     wo = _load(wo_id)
     try:
-        work_orders.link_inspection(wo, _int(request.form.get("inspection_id"), "inspection"), _actor())
+        work_orders.link_inspection(wo, _int(request.form.get("inspection_id"), "inspection"), actor())
     except InputError as exc:
         flash(exc.message, "error")
     return redirect(url_for("workshop.order", wo_id=wo.id))
@@ -382,7 +380,7 @@ def print_order(wo_id: int):
 def key_label(wo_id: int):
     wo = _load(wo_id)
     try:
-        work_orders.print_key_label(wo, _actor())
+        work_orders.print_key_label(wo, actor())
     except InputError as exc:
         flash(exc.message, "error")
     else:
@@ -408,7 +406,7 @@ def new_booking():
                 customer_id=customer.id if customer else None, vehicle_id=_int(form.get("vehicle_id"), "vehicle"),
                 vehicle_text=form.get("vehicle_text", ""), complaint=form.get("complaint", ""), wish_at=wish,
                 source=form.get("source", "phone"))
-            booking = bookings.create_booking(data, _actor())
+            booking = bookings.create_booking(data, actor())
         except InputError as exc:
             error, field = exc.message, exc.field
             log.info("booking refused: %s (%s)", exc.message, exc.field)
@@ -428,7 +426,7 @@ def cancel_booking(booking_id: int):
     if booking is None:
         abort(404)
     try:
-        bookings.cancel(booking, _actor(), request.form.get("reason", ""))
+        bookings.cancel(booking, actor(), request.form.get("reason", ""))
     except InputError as exc:
         flash(exc.message, "error")
     else:
@@ -487,7 +485,7 @@ def board_status(wo_id: int):
     wo = _load(wo_id)
     try:
         wo = work_orders.board_set_status(wo, request.form.get("status", ""), _int(request.form.get("mechanic"), "mechanic"),
-                                          _actor())
+                                          actor())
     except InputError as exc:
         log.info("board status refused for work order %s: %s", wo_id, exc.message)
         return _popup(wo, error=exc.message), 422
@@ -516,7 +514,7 @@ def devices_page():
     created = error = None
     if request.method == "POST":
         try:
-            row, token = devices.create(request.form.get("kind", "display"), request.form.get("name", ""), _actor())
+            row, token = devices.create(request.form.get("kind", "display"), request.form.get("name", ""), actor())
         except InputError as exc:
             error = exc.message
         else:
@@ -533,7 +531,7 @@ def devices_page():
 @role_required("owner")
 def board_permission():
     allowed = request.form.get("allowed") == "yes"
-    work_orders.set_mechanics_may_change_status(allowed, _actor())
+    work_orders.set_mechanics_may_change_status(allowed, actor())
     flash("Механики могут отмечать работу с табло." if allowed else "Отметки с табло выключены: табло только показывает.")
     return redirect(url_for("workshop.devices_page"))
 
@@ -546,7 +544,7 @@ def revoke_device(token_id: int):
     row = DeviceToken.get_or_none(DeviceToken.id == token_id)
     if row is None:
         abort(404)
-    devices.revoke(row, _actor())
+    devices.revoke(row, actor())
     flash(f"Доступ «{row.name}» отозван.")
     return redirect(url_for("workshop.devices_page"))
 
