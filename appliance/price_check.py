@@ -8,6 +8,9 @@ The shop's own stock and its analogs' stock come first in the merged list.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import json
 import logging
 import threading
 import time
@@ -20,6 +23,8 @@ from appliance.catalog import article_key, brand_key
 from appliance.clock import utcnow
 from appliance.suppliers import registry
 from appliance.suppliers.base import AuthFailed, LinkDown, Offer, SupplierAdapter, SupplierError
+from db import database
+from db.models.suppliers import PriceCheckAnswer, PriceCheckRun
 
 log = logging.getLogger(__name__)
 
@@ -256,32 +261,52 @@ class Progress:
         return not self.pending
 
 
-_running: dict[str, tuple[float, str, str, list[tuple[str, Future]], list[Offer]]] = {}
-_running_lock = threading.Lock()
-_RUNNING_TTL = 600.0
+_RUNNING_TTL = dt.timedelta(minutes=10)
+
+
+def _answer_to_json(answer: Answer) -> str:
+    return json.dumps(dataclasses.asdict(answer), ensure_ascii=False)
+
+
+def _answer_from_json(text: str) -> Answer:
+    data = json.loads(text)
+    data["offers"] = [Offer(**o) for o in data.get("offers", [])]
+    return Answer(**data)
+
+
+def _store_answer(run_id: int, code: str, future: Future) -> None:
+    """Runs in the supplier's pool thread when its answer is in: the poll may come to any web process."""
+    try:
+        answer = future.result()
+    except Exception as exc:  # ask() turns supplier trouble into an Answer; this is a bug guard
+        log.exception("price check answer from %s failed", code)
+        answer = Answer(code, code, error=f"Ошибка: {exc}")
+    with database.connection_context():
+        PriceCheckAnswer.insert(run=run_id, supplier=code, payload=_answer_to_json(answer)).execute()
 
 
 def start(article: str, brand: str | None = None) -> str:
     """Ask every supplier in the background; poll ``progress(token)`` for what has come."""
     import secrets
 
-    own = own_offers(article, brand)
-    futures = [(a.name, submit(a, article, brand)) for a in suppliers()]
+    adapters = suppliers()
     token = secrets.token_urlsafe(8)
-    now = time.monotonic()
-    with _running_lock:
-        for k in [k for k, v in _running.items() if v[0] < now - _RUNNING_TTL]:
-            del _running[k]
-        _running[token] = (now, article, brand or "", futures, own)
+    now = utcnow()
+    with database.atomic():
+        PriceCheckRun.delete().where(PriceCheckRun.created_at < now - _RUNNING_TTL).execute()
+        run = PriceCheckRun.create(token=token, article=article, brand=brand or "", created_at=now,
+                                   suppliers=json.dumps([[a.code, a.name] for a in adapters], ensure_ascii=False))
+    for adapter in adapters:
+        future = submit(adapter, article, brand)
+        future.add_done_callback(lambda f, code=adapter.code: _store_answer(run.id, code, f))
     return token
 
 
 def progress(token: str) -> Progress | None:
-    with _running_lock:
-        entry = _running.get(token)
-    if entry is None:
+    run = PriceCheckRun.get_or_none(PriceCheckRun.token == token)
+    if run is None or run.created_at < utcnow() - _RUNNING_TTL:
         return None
-    _, article, brand, futures, own = entry
-    answers = [f.result() for _, f in futures if f.done()]
-    pending = [name for name, f in futures if not f.done()]
-    return Progress(article, brand, answers, pending, own)
+    answers = {a.supplier: _answer_from_json(a.payload) for a in run.answers}
+    pending = [name for code, name in json.loads(run.suppliers) if code not in answers]
+    own = own_offers(run.article, run.brand or None)
+    return Progress(run.article, run.brand, list(answers.values()), pending, own)

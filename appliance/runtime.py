@@ -42,6 +42,12 @@ def _refuse_production_problems(cfg) -> None:
 
 
 def serve(port: int | None = None, announce: bool = True) -> int:
+    """Waitress on the LAN, one process per core sharing one listening socket.
+
+    Python runs one request at a time per process, so a 2-core box needs two to serve the
+    counter at full speed. Anything a later request needs is in the database (or, for an
+    import in progress, in a file under var/exchange/running), never only in one process.
+    """
     from waitress import serve as waitress_serve
 
     from db import database, migrate, open_from_settings
@@ -77,28 +83,8 @@ def serve(port: int | None = None, announce: bool = True) -> int:
     return 0
 
 
-def _box_uuid() -> str:
-    from appliance import discovery
-
-    return discovery.box_uuid()
-
-
-def _announce(cfg, port: int, box_uuid: str):
-    from appliance import discovery
-
-    try:
-        return discovery.Announcement(cfg.get("app", "shop_name"), port, cfg.get("discovery", "hostname"),
-                                      box_uuid).start()
-    except Exception as exc:  # a LAN without multicast must not keep the counter from working
-        log.warning("zeroconf announcement failed, reach the box by IP: %s", exc)
-        return None
-
-
 def _fork_web_children(processes: int, serve_forever) -> list[int]:
-    """Python runs one request at a time per process: one waitress per core on one listening socket.
-
-    Forked before any database connection or zeroconf thread exists; a child dies with its parent.
-    """
+    """Forked before any database connection or zeroconf thread exists; a child dies with its parent."""
     children = []
     for _ in range(max(0, processes - 1)):
         pid = os.fork()
@@ -114,6 +100,23 @@ def _fork_web_children(processes: int, serve_forever) -> list[int]:
                 os._exit(0)
         children.append(pid)
     return children
+
+
+def _box_uuid() -> str:
+    from appliance import discovery
+
+    return discovery.box_uuid()
+
+
+def _announce(cfg, port: int, box_uuid: str):
+    from appliance import discovery
+
+    try:
+        return discovery.Announcement(cfg.get("app", "shop_name"), port, cfg.get("discovery", "hostname"),
+                                      box_uuid).start()
+    except Exception as exc:  # a LAN without multicast must not keep the counter from working
+        log.warning("zeroconf announcement failed, reach the box by IP: %s", exc)
+        return None
 
 
 def worker() -> int:

@@ -28,8 +28,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
     "web": {
         "host": "0.0.0.0",
         "port": "8080",
-        "threads": "4",  # per process; a short queue serves a burst in order instead of all at once
         "processes": "0",  # waitress processes sharing the port; 0 = one per CPU core
+        "threads": "4",  # per process; a short queue serves a burst in order instead of all at once
         "login_attempts": "5",  # failed logins before a lockout
         "lockout_minutes": "10",
         "pulse_seconds": "15",  # how often browsers poll the badge/pulse endpoint

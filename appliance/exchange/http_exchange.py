@@ -246,9 +246,15 @@ class Exchange:
         step = _cfg().getfloat("exchange", "import_step_seconds", fallback=20.0)
         if thread is not None:
             thread.join(timeout=max(step, 0))
+        elif importer.running_in_another_process(log_id):
+            # The import runs in another web process: wait here as long as we would for our own.
+            deadline = time.monotonic() + max(step, 0)
+            while time.monotonic() < deadline and ImportLog.get_by_id(log_id).status == "running" \
+                    and importer.running_in_another_process(log_id):
+                time.sleep(0.5)
         entry = ImportLog.get_by_id(log_id)
         if entry.status == "running":
-            if thread is None or not thread.is_alive():
+            if (thread is None or not thread.is_alive()) and not importer.running_in_another_process(log_id):
                 entry.status = "failed"
                 entry.error = f"Файл {entry.filename}: загрузка прервана (перезапуск программы). 1С повторит обмен."
                 entry.finished_at = clock.utcnow()

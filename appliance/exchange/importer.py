@@ -19,6 +19,7 @@ import functools
 import hashlib
 import io
 import logging
+import os
 import re
 import shutil
 import threading
@@ -126,6 +127,7 @@ class _CountingReader(io.RawIOBase):
         self._read += n
         if self._read >= self._next_report:
             PROGRESS[self._log_id] = (self._read, self._total)
+            _mark_running(self._log_id, self._read, self._total)
             self._next_report = self._read + 256 * 1024
 
     def close(self):
@@ -189,8 +191,52 @@ def import_file(path: str | Path, *, source: str, kind: str | None = None, filen
     line/element). ``move`` moves the original into the store instead of copying it.
     """
     with _IMPORT_LOCK:
-        return _import_file(path, source=source, kind=kind, filename=filename, staff=staff, entry=entry,
-                            move=move)
+        result = None
+        try:
+            result = _import_file(path, source=source, kind=kind, filename=filename, staff=staff, entry=entry,
+                                  move=move)
+            return result
+        finally:
+            done = result or entry
+            if done is not None:
+                _running_file(done.id).unlink(missing_ok=True)
+
+
+# A running import writes its progress outside the database (its transaction holds the write
+# lock): <exchange>/running/<log id> = "pid bytes-read total", for a poll served by another process.
+
+def _running_file(log_id: int) -> Path:
+    return exchange_dir() / "running" / str(log_id)
+
+
+def _mark_running(log_id: int, read: int, total: int) -> None:
+    path = _running_file(log_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(f"{os.getpid()} {read} {total}")
+    tmp.replace(path)
+
+
+def _read_running(log_id: int) -> tuple[int, int, int] | None:
+    try:
+        pid, read, total = (int(x) for x in _running_file(log_id).read_text().split())
+    except (OSError, ValueError):
+        return None
+    return pid, read, total
+
+
+def running_in_another_process(log_id: int) -> bool:
+    """Whether a live process other than this one is importing this log's file."""
+    mark = _read_running(log_id)
+    if mark is None or mark[0] == os.getpid():
+        return False
+    try:
+        os.kill(mark[0], 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _import_file(path, *, source, kind, filename, staff, entry, move) -> ImportLog:
@@ -199,6 +245,7 @@ def _import_file(path, *, source, kind, filename, staff, entry, move) -> ImportL
     entry = entry or start_log(filename, source, staff, kind or "")
     started = time.monotonic()
     sha, size = _sha256(path)
+    _mark_running(entry.id, 0, size)
     try:
         stored = store_original(path, filename, entry.id, move=move)
     except OSError as exc:
@@ -1144,4 +1191,7 @@ def progress_of(entry: ImportLog) -> tuple[int, int]:
     """(bytes read, total) of a running import in this process, else from the log."""
     if entry.id in PROGRESS:
         return PROGRESS[entry.id]
+    mark = _read_running(entry.id)
+    if mark is not None:
+        return mark[1], mark[2]
     return (entry.progress_bytes, entry.size or 0)

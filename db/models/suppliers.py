@@ -178,3 +178,19 @@ class SupplierOrderLine(BaseModel):
 
 MODELS = [SupplierAccount, SupplierLink, AnalogGroup, AnalogMember, MandatoryItem, PriceQuote,
           StockWatchRun, SupplierOrder, ReorderLine, SupplierOrderLine]
+
+
+class PriceCheckRun(BaseModel):
+    """A price check the counter page polls: kept in the database, so any web process can answer the poll."""
+
+    token = peewee.CharField(unique=True)
+    article = peewee.CharField()
+    brand = peewee.CharField(default="")
+    suppliers = peewee.TextField(default="[]")  # JSON [[code, name], ...] asked
+    created_at = peewee.DateTimeField(index=True)
+
+
+class PriceCheckAnswer(BaseModel):
+    run = peewee.ForeignKeyField(PriceCheckRun, backref="answers", on_delete="CASCADE")
+    supplier = peewee.CharField()
+    payload = peewee.TextField()  # JSON of appliance.price_check.Answer
