@@ -24,15 +24,21 @@ from appliance import settings as settings_mod  # noqa: E402
 from db import database, migrate, open_database  # noqa: E402
 
 
-@pytest.fixture
-def settings(tmp_path):
-    cfg = settings_mod.Settings(None, environ={}, overrides={
-        "app": {"data_dir": str(tmp_path / "var"), "secret_key": "test-secret"},
-        "discovery": {"enabled": "no"},
-    })
+def configure_settings(var_dir, **sections) -> settings_mod.Settings:
+    """Install test settings for this process: the data folder, no zeroconf, plus `sections`
+    ({"printer": {...}}, or **{"supplier:s1": {...}}) over the embedded defaults."""
+    overrides = {"app": {"data_dir": str(var_dir), "secret_key": "test-secret"}, "discovery": {"enabled": "no"}}
+    for name, values in sections.items():
+        overrides[name] = {**overrides.get(name, {}), **values}
+    cfg = settings_mod.Settings(None, environ={}, overrides=overrides)
     cfg.var_dir.mkdir(parents=True, exist_ok=True)
     settings_mod.configure(cfg)
-    yield cfg
+    return cfg
+
+
+@pytest.fixture
+def settings(tmp_path):
+    yield configure_settings(tmp_path / "var")
     settings_mod.configure(None)
 
 

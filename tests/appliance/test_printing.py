@@ -5,7 +5,6 @@ import pytest
 from PIL import Image
 
 from appliance import clock, printing
-from appliance import settings as settings_mod
 from appliance.errors import InputError
 from db import database
 from db.models.audit import AuditEntry
@@ -14,6 +13,7 @@ from db.models.printing import PrintJob
 from hardware.label_raster import scan_code128
 from hardware.labels import Barcode, Label, TextBlock
 from hardware.sim.printer_sim import PrinterSimulator
+from tests.conftest import configure_settings
 
 
 @pytest.fixture
@@ -28,11 +28,7 @@ def use_printer(settings, sim):
     def configure(**printer):
         values = {"url": f"tcp://127.0.0.1:{sim.port}", "connect_timeout_seconds": "1",
                   "status_timeout_seconds": "0.5", "write_timeout_seconds": "2", **printer}
-        cfg = settings_mod.Settings(None, environ={}, overrides={
-            "app": {"data_dir": str(settings.var_dir), "secret_key": "test-secret"},
-            "discovery": {"enabled": "no"}, "printer": values})
-        settings_mod.configure(cfg)
-        return cfg
+        return configure_settings(settings.var_dir, printer=values)
     configure()
     return configure
 

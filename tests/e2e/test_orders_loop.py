@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from appliance import customers
-from appliance import settings as settings_mod
 from appliance.customers import PhoneInput
 from hardware.sim.printer_sim import PrinterSimulator
+from tests.conftest import configure_settings
 from tests.e2e.conftest import ARTIFACTS, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -42,13 +42,10 @@ def devices(settings, printer_sim, live_server):
     """`prilavok devices` in a thread: the modem simulator on a real pty, SMS and print drainers."""
     from appliance.devices import Devices
 
-    cfg = settings_mod.Settings(None, environ={}, overrides={
-        "app": {"data_dir": str(settings.var_dir), "secret_key": "test-secret"},
-        "discovery": {"enabled": "no"},
+    cfg = configure_settings(settings.var_dir, **{
         "modem": {"port": "sim", "send_interval_seconds": "0", "tick_seconds": "0.2", "sim_profile": "huawei"},
         "printer": {"url": "sim", "sim_port": str(printer_sim.port), "sim_dir": str(printer_sim.dir)},
     })
-    settings_mod.configure(cfg)
     running = Devices(cfg)
     thread = threading.Thread(target=running.run, daemon=True)
     thread.start()

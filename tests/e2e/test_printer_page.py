@@ -2,8 +2,8 @@
 import pytest
 
 from appliance import printing
-from appliance import settings as settings_mod
 from hardware.sim.printer_sim import PrinterSimulator
+from tests.conftest import configure_settings
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
@@ -16,10 +16,7 @@ def sim(tmp_path):
 
 
 def test_test_print_shows_previews(page, live_server, login_as, settings, sim):
-    settings_mod.configure(settings_mod.Settings(None, environ={}, overrides={
-        "app": {"data_dir": str(settings.var_dir), "secret_key": "test-secret"},
-        "discovery": {"enabled": "no"},
-        "printer": {"url": "sim", "sim_port": str(sim.port), "sim_dir": str(sim.dir)}}))
+    configure_settings(settings.var_dir, printer={"url": "sim", "sim_port": str(sim.port), "sim_dir": str(sim.dir)})
     login_as(page, "manager")
     page.goto(f"{live_server}/devices/printer")
     assert page.locator("#printer-state").inner_text().startswith("Ещё ничего не печатали")

@@ -13,21 +13,19 @@ from appliance.suppliers import link, registry
 from appliance.suppliers.sim import RunningSim, SimSupplier
 from db.models.notifications import Notification
 from db.models.suppliers import SupplierOrder
+from tests.conftest import configure_settings
 
 
 @pytest.fixture
 def supplier_sim(db, settings):
     running = RunningSim([SimSupplier("s1", seed=1, coverage=1.0, refuse_articles={"T11-3502080"})], port=0)
     server = running.start()
-    cfg = settings_mod.Settings(None, environ={}, overrides={
-        "app": {"data_dir": str(settings.var_dir), "secret_key": "test-secret"},
-        "discovery": {"enabled": "no"},
+    configure_settings(settings.var_dir, **{
         "suppliers": {"connect_timeout": "0.5", "read_timeout": "1", "retries": "1", "backoff": "0.01"},
         "supplier:s1": {"kind": "abcp", "name": "АвтоОпт", "url": server.url("s1"), "login": "demo",
                         "password": "demo", "working_days": "1-7", "rate_limit": "0"},
         "supplier:phone": {"kind": "pricelist", "name": "Склад на Южной"},
     })
-    settings_mod.configure(cfg)
     registry.reset()
     link.tracker.reset()
     yield server

@@ -8,6 +8,7 @@ from appliance import price_check
 from appliance import settings as settings_mod
 from appliance.suppliers import link, registry
 from appliance.suppliers.sim import RunningSim, SimSupplier
+from tests.conftest import configure_settings
 
 
 @pytest.fixture
@@ -24,8 +25,6 @@ def sim():
 def suppliers_cfg(db, settings, sim):
     """Settings with three ABCP suppliers on the simulator; fresh adapters and link state."""
     overrides = {
-        "app": {"data_dir": str(settings.var_dir), "secret_key": "test-secret"},
-        "discovery": {"enabled": "no"},
         "suppliers": {"connect_timeout": "0.5", "read_timeout": "1", "retries": "1", "backoff": "0.01",
                       "price_cache_seconds": "0", "max_delivery_days": "10"},
     }
@@ -34,8 +33,7 @@ def suppliers_cfg(db, settings, sim):
             "kind": "abcp", "name": f"Поставщик {name}", "url": sim.url(name), "login": "demo",
             "password": "demo", "markup": "30", "lead_days": "0", "working_days": "1-7",
             "concurrency": "4", "rate_limit": "0"}
-    cfg = settings_mod.Settings(None, environ={}, overrides=overrides)
-    settings_mod.configure(cfg)
+    cfg = configure_settings(settings.var_dir, **overrides)
     registry.reset()
     link.tracker.reset()
     link.tracker.probe_interval = 60

@@ -2,9 +2,9 @@
 import pytest
 
 from appliance import printing
-from appliance import settings as settings_mod
 from db.models.printing import PrintJob
 from hardware.sim.printer_sim import PrinterSimulator
+from tests.conftest import configure_settings
 
 
 @pytest.fixture
@@ -15,12 +15,8 @@ def sim(tmp_path):
 
 @pytest.fixture
 def printer_at_sim(settings, sim, app):
-    cfg = settings_mod.Settings(None, environ={}, overrides={
-        "app": {"data_dir": str(settings.var_dir), "secret_key": "test-secret"},
-        "discovery": {"enabled": "no"},
-        "printer": {"url": f"tcp://127.0.0.1:{sim.port}", "connect_timeout_seconds": "1",
-                    "status_timeout_seconds": "0.5"}})
-    settings_mod.configure(cfg)
+    cfg = configure_settings(settings.var_dir, printer={
+        "url": f"tcp://127.0.0.1:{sim.port}", "connect_timeout_seconds": "1", "status_timeout_seconds": "0.5"})
     return cfg
 
 
@@ -73,11 +69,8 @@ def test_a_waiting_job_shows_the_reason_and_can_be_retried(login, printer_at_sim
 
 
 def test_simulator_previews_are_listed_and_served_safely(login, settings, sim, app):
-    cfg = settings_mod.Settings(None, environ={}, overrides={
-        "app": {"data_dir": str(settings.var_dir), "secret_key": "test-secret"},
-        "printer": {"url": "sim", "sim_port": str(sim.port), "sim_dir": str(sim.dir),
-                    "connect_timeout_seconds": "1"}})
-    settings_mod.configure(cfg)
+    configure_settings(settings.var_dir, printer={
+        "url": "sim", "sim_port": str(sim.port), "sim_dir": str(sim.dir), "connect_timeout_seconds": "1"})
     browser = login("owner")
     printing.queue_test_label()
     assert printing.drain_once() == 1
@@ -95,9 +88,7 @@ def test_mechanic_cannot_manage_the_print_queue(login, printer_at_sim):
 
 
 def test_broken_printer_settings_are_explained_not_a_crash(login, settings, app):
-    settings_mod.configure(settings_mod.Settings(None, environ={}, overrides={
-        "app": {"data_dir": str(settings.var_dir), "secret_key": "test-secret"},
-        "printer": {"language": "pcl"}}))
+    configure_settings(settings.var_dir, printer={"language": "pcl"})
     browser = login("owner")
     html = browser.get("/devices/printer").get_data(as_text=True)
     assert "Ошибка настройки" in html and "zpl, tspl или escpos" in html
