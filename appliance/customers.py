@@ -251,26 +251,27 @@ def unindex(customer_id: int) -> None:
         database.execute_sql("DELETE FROM customer_fts WHERE rowid = ?", (customer_id,))
 
 
-def rebuild_index() -> int:
-    """Rebuild the whole search index in one statement (after bulk loads)."""
+def rebuild_index(batch: int = 5000) -> int:
+    """Rebuild the whole search index (after bulk loads), with the same text as reindex()."""
     if not is_sqlite():
         return 0
+    count = 0
     with database.atomic():
         database.execute_sql("DELETE FROM customer_fts")
-        database.execute_sql("""
-            INSERT INTO customer_fts(rowid, body)
-            SELECT c.id, replace(replace(c.name || ' ' || c.notes || ' ' || coalesce(v.body, ''), 'ё', 'е'), 'Ё', 'Е')
-            FROM customer c
-            LEFT JOIN (SELECT customer_id, group_concat(make || ' ' || model || ' ' || vin || ' ' || engine
-                         || ' ' || plate || ' ' || latin_plate, ' ') AS body
-                       FROM (SELECT customer_id, make, model, vin, engine, plate,
-                             replace(replace(replace(replace(replace(replace(replace(replace(replace(replace(
-                             replace(replace(plate, 'А','A'),'В','B'),'Е','E'),'К','K'),'М','M'),'Н','H'),
-                             'О','O'),'Р','P'),'С','C'),'Т','T'),'У','Y'),'Х','X') AS latin_plate
-                             FROM vehicle WHERE deleted_at IS NULL)
-                       GROUP BY customer_id) v ON v.customer_id = c.id
-            WHERE c.deleted_at IS NULL AND c.merged_into_id IS NULL""")
-    return live().count()
+        last_id = 0
+        while True:
+            chunk = list(live().where(Customer.id > last_id).order_by(Customer.id).limit(batch))
+            if not chunk:
+                break
+            last_id = chunk[-1].id
+            cars: dict[int, list[Vehicle]] = {}
+            for v in Vehicle.select().where(Vehicle.customer.in_([c.id for c in chunk]) & Vehicle.deleted_at.is_null()):
+                cars.setdefault(v.customer_id, []).append(v)
+            database.connection().executemany(
+                "INSERT INTO customer_fts(rowid, body) VALUES (?, ?)",
+                [(c.id, index_text(c, cars.get(c.id, []))) for c in chunk])
+            count += len(chunk)
+    return count
 
 
 def _fts_query(text: str) -> str | None:

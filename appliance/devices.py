@@ -8,13 +8,12 @@ pyserial, so the same code path runs as with a real stick.
 """
 from __future__ import annotations
 
-import importlib
 import logging
 import signal
 import threading
 import time
 
-from appliance import settings, sms_outbox, status
+from appliance import hooks, settings, sms_outbox, status
 from appliance.clock import utcnow
 from hardware.modem import ModemWatchdog
 from hardware.modem_errors import ModemError
@@ -25,14 +24,7 @@ DRAINERS = ["appliance.sms_outbox:drain_once", "appliance.printing:drain_once"]
 
 
 def load_drainers(paths=None) -> list:
-    found = []
-    for path in DRAINERS if paths is None else paths:
-        module_name, _, attr = path.partition(":")
-        try:
-            found.append(getattr(importlib.import_module(module_name), attr))
-        except (ImportError, AttributeError) as exc:
-            log.info("drainer %s not available yet: %s", path, exc)
-    return found
+    return hooks.load_all(DRAINERS if paths is None else paths)
 
 
 def modem_settings(cfg) -> dict:

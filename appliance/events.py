@@ -5,8 +5,9 @@ module happened not to be imported. A handler runs in the publisher's transactio
 """
 from __future__ import annotations
 
-import importlib
 import logging
+
+from appliance import hooks
 
 log = logging.getLogger(__name__)
 
@@ -16,23 +17,8 @@ SUBSCRIBERS: dict[str, list[str]] = {
 }
 
 
-def _resolve(path: str):
-    module_name, _, attr = path.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name and module_name.startswith(exc.name):
-            return None  # that area is not installed in this build
-        raise
-    return getattr(module, attr)
-
-
 def publish(event: str, **payload) -> list:
     results = []
-    for path in SUBSCRIBERS.get(event, []):
-        handler = _resolve(path)
-        if handler is None:
-            log.debug("event %s: subscriber %s not present", event, path)
-            continue
+    for handler in hooks.load_all(SUBSCRIBERS.get(event, [])):
         results.append(handler(**payload))
     return results

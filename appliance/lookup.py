@@ -5,7 +5,7 @@ resolver (dotted path) gets the text and returns a URL to open, or None.
 """
 from __future__ import annotations
 
-import importlib
+from appliance import hooks
 
 RESOLVERS: list[str] = [
     "appliance.orders.orders:resolve_code",  # order slip barcode ZK000123
@@ -16,12 +16,7 @@ def resolve(text: str) -> str | None:
     text = (text or "").strip()
     if not text:
         return None
-    for path in RESOLVERS:
-        module_name, _, attr = path.partition(":")
-        try:
-            resolver = getattr(importlib.import_module(module_name), attr)
-        except ModuleNotFoundError:
-            continue
+    for resolver in hooks.load_all(RESOLVERS):
         url = resolver(text)
         if url:
             return url

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import importlib
 import logging
 
+from appliance import hooks
 from appliance.clock import to_local, utcnow
 from db.models.system import Heartbeat, KeyValue
 
@@ -67,10 +67,9 @@ def backup_probe() -> StatusItem:
 def collect() -> list[StatusItem]:
     items = []
     for path in PROBES:
-        module_name, _, attr = path.partition(":")
         try:
-            probe = getattr(importlib.import_module(module_name), attr)
-            item = probe()
+            probe = hooks.load(path)
+            item = probe() if probe else None
         except Exception:  # a broken probe must not take the status bar down
             log.exception("status probe %s failed", path)
             continue

@@ -6,10 +6,9 @@ its own rows through DEMO_STEPS ("module:function", called with (rng, now)).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import random
 
-from appliance import customers, notifications, staff
+from appliance import customers, hooks, notifications, staff
 from appliance.clock import utcnow
 from appliance.customers import PhoneInput, VehicleInput
 from db import database, fake
@@ -70,10 +69,9 @@ def build_demo(customers_count: int = 80, rng: random.Random | None = None) -> N
             "reminder", "demo-welcome", "Проверьте настройки магазина перед началом работы",
             "Название, телефон магазина, часовой пояс и пароли сотрудников: раздел «Настройки» и prilavok.ini.",
             assignee=people["owner"])
-    for path in DEMO_STEPS:
-        module_name, _, attr = path.partition(":")
+    for step in hooks.load_all(DEMO_STEPS):
         with database.atomic():
-            getattr(importlib.import_module(module_name), attr)(rng, now)
+            step(rng, now)
 
 
 def _products(rng: random.Random, now) -> list[Product]:

@@ -5,7 +5,7 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from appliance import audit, customers, lookup
+from appliance import audit, customers, lookup, phones
 from appliance.customers import PhoneInput, VehicleInput
 from appliance.errors import InputError, NotFound
 from db.models.customers import SOURCES, Customer, Phone, Vehicle
@@ -128,7 +128,6 @@ def check_phone():
     """As the phone is typed on the new-customer form: is it someone we know?"""
     number = request.args.get("phone", "")
     try:
-        from appliance import phones
         existing = customers.find_by_phone(phones.normalize(number))
     except InputError:
         existing = None

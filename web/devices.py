@@ -5,13 +5,12 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from appliance import settings, sms, sms_outbox
 from appliance.errors import InputError
 from db import database
 from db.models.sms import ModemStatus, SmsMessage
-from web.auth import role_required
+from web.auth import actor, role_required
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +52,7 @@ def test_sms():
     try:
         with database.atomic():
             msg = sms.queue_sms(phone=phone, text=text or None, template_code=None if text.strip() else "test",
-                                actor=current_user)
+                                actor=actor())
     except InputError as exc:
         log.info("test SMS refused: %s", exc.message)
         return render_template("devices/index.html", panel=modem_panel(), test_text=text,

@@ -5,11 +5,10 @@ import logging
 import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
-from flask_login import current_user
 
 from appliance import printing
 from appliance.errors import InputError, NotFound
-from web.auth import role_required
+from web.auth import actor, role_required
 
 log = logging.getLogger(__name__)
 
@@ -78,7 +77,7 @@ def _after_action(message: str, category: str = "ok"):
 @role_required("owner", "manager")
 def test_print():
     try:
-        job = printing.queue_test_label(requested_by=current_user)
+        job = printing.queue_test_label(requested_by=actor())
     except InputError as exc:
         log.warning("test print refused: %s", exc.message)
         return _after_action(exc.message, "error")
@@ -89,7 +88,7 @@ def test_print():
 @role_required("owner", "manager")
 def retry(job_id: int):
     try:
-        job = printing.retry_job(job_id, by=current_user)
+        job = printing.retry_job(job_id, by=actor())
     except NotFound:
         abort(404)
     except InputError as exc:
@@ -101,7 +100,7 @@ def retry(job_id: int):
 @role_required("owner", "manager")
 def cancel(job_id: int):
     try:
-        job = printing.cancel_job(job_id, by=current_user)
+        job = printing.cancel_job(job_id, by=actor())
     except NotFound:
         abort(404)
     except InputError as exc:

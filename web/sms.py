@@ -6,13 +6,12 @@ import logging
 
 import peewee
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from appliance import sms
 from appliance.errors import InputError
 from db.models.customers import Customer
 from db.models.sms import KINDS, STATUSES, SmsMessage, SmsOptOut, SmsTemplate
-from web.auth import role_required
+from web.auth import actor, role_required
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ def log_view():
 def resend(message_id: int):
     msg = SmsMessage.get_or_none(SmsMessage.id == message_id) or abort(404)
     try:
-        new = sms.resend(msg, current_user)
+        new = sms.resend(msg, actor())
         flash(f"SMS поставлено в очередь повторно (№{new.id}).", "ok")
     except InputError as exc:
         flash(exc.message, "error")
@@ -80,10 +79,10 @@ def opt_out():
         flash(exc.message, "error")
         return redirect(url_for("sms.log"))
     if request.form.get("action") == "in":
-        sms.opt_in(number, current_user)
+        sms.opt_in(number, actor())
         flash(f"{phones.display(number)} снова получает рекламные SMS.", "ok")
     else:
-        sms.opt_out(number, find_by_phone(number), source="staff", note="отметил сотрудник", actor=current_user)
+        sms.opt_out(number, find_by_phone(number), source="staff", note="отметил сотрудник", actor=actor())
         flash(f"{phones.display(number)} больше не получит рекламных SMS.", "ok")
     return redirect(url_for("sms.log"))
 
@@ -114,7 +113,7 @@ def templates():
 @role_required("owner")
 def save_template(code: str):
     try:
-        sms.update_template(code, request.form.get("body", ""), current_user, request.form.get("title") or None)
+        sms.update_template(code, request.form.get("body", ""), actor(), request.form.get("title") or None)
     except InputError as exc:
         log.info("template %s not saved: %s", code, exc.message)
         rows = list(SmsTemplate.select().order_by(SmsTemplate.id))

@@ -7,15 +7,13 @@ import logging
 from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 from markupsafe import Markup
 
-from appliance import analogs, audit, price_check, stock_watch
-from appliance.clock import to_local, utcnow
+from appliance import analogs, price_check, stock_watch
+from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.suppliers import link, registry
 from appliance.suppliers.base import SupplierError
-from db import database
 from db.models.suppliers import (
     AnalogGroup,
     AnalogMember,
@@ -25,7 +23,7 @@ from db.models.suppliers import (
     SupplierAccount,
     SupplierOrder,
 )
-from web.auth import OFFICE_ROLES, role_required
+from web.auth import OFFICE_ROLES, actor, role_required
 
 bp = Blueprint("stock", __name__)
 log = logging.getLogger(__name__)
@@ -86,7 +84,7 @@ def reorder():
 @bp.route("/stock/reorder/<int:line_id>/tick", methods=["POST"])
 @role_required(*OFFICE_ROLES)
 def tick(line_id: int):
-    stock_watch.set_ticked(line_id, bool(request.form.get("line")), current_user)
+    stock_watch.set_ticked(line_id, bool(request.form.get("line")), actor())
     return Response(status=204)
 
 
@@ -95,7 +93,7 @@ def tick(line_id: int):
 def set_qty(line_id: int):
     try:
         qty = int((request.form.get("qty") or "0").strip())
-        line = stock_watch.set_qty(line_id, qty, current_user)
+        line = stock_watch.set_qty(line_id, qty, actor())
     except ValueError:
         return Response("Количество — целое число", status=422)
     except InputError as e:
@@ -116,7 +114,7 @@ def _row(line: ReorderLine):
 def order_selected():
     ids = request.form.getlist("line")
     try:
-        orders = stock_watch.order_selected(ids, current_user)
+        orders = stock_watch.order_selected(ids, actor())
     except InputError as e:
         flash(e.message, "error")
         return redirect(url_for(".reorder"))
@@ -143,7 +141,7 @@ def mandatory():
     if request.method == "POST":
         form = request.form
         try:
-            item = stock_watch.save_item(form, current_user)
+            item = stock_watch.save_item(form, actor())
             flash(f"{item.article} {item.brand} добавлен в список обязательного наличия", "success")
             return redirect(url_for(".mandatory"))
         except InputError as e:
@@ -164,11 +162,11 @@ def mandatory_edit(item_id: int):
     if item is None:
         abort(404)
     if request.form.get("action") == "remove":
-        stock_watch.remove_item(item_id, current_user)
+        stock_watch.remove_item(item_id, actor())
         flash(f"{item.article} убран из списка", "success")
         return redirect(url_for(".mandatory"))
     try:
-        stock_watch.save_item(request.form, current_user, item=item)
+        stock_watch.save_item(request.form, actor(), item=item)
         flash(f"{item.article}: сохранено", "success")
     except InputError as e:
         flash(e.message, "error")
@@ -180,7 +178,7 @@ def mandatory_edit(item_id: int):
 def mandatory_import():
     text = _uploaded_text()
     try:
-        n = stock_watch.import_mandatory_csv(text, current_user)
+        n = stock_watch.import_mandatory_csv(text, actor())
         flash(f"Загружено позиций: {n}", "success")
     except InputError as e:
         log.warning("mandatory list import refused: %s", e.message)
@@ -230,7 +228,7 @@ def analog_groups():
     if request.method == "POST":
         try:
             analogs.link(_parse_parts(request.form.get("parts", "")), name=request.form.get("name", ""),
-                         actor=current_user)
+                         actor=actor())
             flash("Группа аналогов сохранена", "success")
             return redirect(url_for(".analog_groups"))
         except InputError as e:
@@ -247,7 +245,7 @@ def analog_groups():
 @bp.route("/stock/analogs/member/<int:member_id>/remove", methods=["POST"])
 @role_required(*OFFICE_ROLES)
 def analog_unlink(member_id: int):
-    analogs.unlink(member_id, current_user)
+    analogs.unlink(member_id, actor())
     flash("Артикул убран из группы", "success")
     return redirect(url_for(".analog_groups"))
 
@@ -256,7 +254,7 @@ def analog_unlink(member_id: int):
 @role_required(*OFFICE_ROLES)
 def analogs_import():
     try:
-        n = analogs.import_csv(_uploaded_text(), current_user)
+        n = analogs.import_csv(_uploaded_text(), actor())
         flash(f"Загружено групп: {n}", "success")
     except InputError as e:
         log.warning("analogs import refused: %s", e.message)
@@ -334,31 +332,6 @@ def suppliers():
                            label=lambda st: link.label_ru(st, to_local))
 
 
-def _supplier_values(form) -> dict:
-    def num(name, cast, default):
-        raw = (form.get(name) or "").strip().replace(",", ".")
-        if not raw:
-            return default
-        try:
-            value = cast(raw)
-        except ValueError:
-            raise InputError(f"Поле «{name}»: нужно число", field=name) from None
-        if value < 0:
-            raise InputError(f"Поле «{name}»: не может быть отрицательным", field=name)
-        return value
-
-    kind = form.get("kind", "abcp")
-    if kind not in ("abcp", "pricelist"):
-        raise InputError("Тип поставщика: API (ABCP) или прайс-лист", field="kind")
-    if not (form.get("url") or "").strip():
-        raise InputError("Укажите адрес API или папку/ссылку прайс-листа", field="url")
-    return dict(name=(form.get("name") or "").strip(), kind=kind, url=form.get("url", "").strip(),
-                login=(form.get("login") or "").strip(), markup=num("markup", float, 0.0),
-                lead_days=num("lead_days", int, 0), working_days=(form.get("working_days") or "1-5").strip(),
-                concurrency=max(1, num("concurrency", int, 4)), rate_limit=num("rate_limit", float, 5.0),
-                options=form.get("options", ""), enabled=form.get("enabled") == "1")
-
-
 @bp.route("/stock/suppliers/new", methods=["GET", "POST"])
 @bp.route("/stock/suppliers/<code>", methods=["GET", "POST"])
 @role_required("owner")
@@ -370,29 +343,8 @@ def supplier_form(code: str | None = None):
     form = request.form if request.method == "POST" else None
     if request.method == "POST":
         try:
-            new_code = (code or request.form.get("code", "")).strip().lower()
-            if not new_code or not new_code.replace("_", "").replace("-", "").isalnum():
-                raise InputError("Код поставщика — латиница и цифры, например autoeuro", field="code")
-            values = _supplier_values(request.form)
-            password = request.form.get("password", "")
-            now = utcnow()
-            with database.atomic():
-                if row is None:
-                    if code is None and new_code in registry.configs():
-                        raise InputError("Поставщик с таким кодом уже есть", field="code")
-                    row = SupplierAccount(code=new_code, created_at=now,
-                                          password=ini.password if ini else "")
-                    changes = {k: (None, v) for k, v in values.items()}
-                else:
-                    changes = audit.diff(row, values)
-                for k, v in values.items():
-                    setattr(row, k, v)
-                if password:
-                    row.password = password
-                    changes["password"] = ("***", "*** (изменён)")
-                row.updated_at = now
-                row.save()
-                audit.record(current_user, "supplier.save", row, changes)
+            row = registry.save_account(code, request.form, actor())
+            new_code = row.code
             registry.reset()
             ok = _ping(new_code)
             flash(f"Поставщик {row.name or row.code} сохранён. " + ("Связь есть." if ok else

@@ -28,6 +28,8 @@ from __future__ import annotations
 import logging
 import threading
 
+from appliance.errors import InputError
+
 from .base import SupplierAdapter, SupplierConfig
 from .http import HTTPPolicy
 
@@ -121,6 +123,72 @@ def db_configs() -> dict[str, SupplierConfig]:
         }
         out[r.code] = config_from_section(r.code, section, source="db")
     return out
+
+
+def account_values(form) -> dict:
+    """The settings form's fields, checked: Russian messages name the field."""
+    def num(name, cast, default):
+        raw = (form.get(name) or "").strip().replace(",", ".")
+        if not raw:
+            return default
+        try:
+            value = cast(raw)
+        except ValueError:
+            raise InputError(f"Поле «{name}»: нужно число", field=name) from None
+        if value < 0:
+            raise InputError(f"Поле «{name}»: не может быть отрицательным", field=name)
+        return value
+
+    kind = form.get("kind", "abcp")
+    if kind not in ("abcp", "pricelist"):
+        raise InputError("Тип поставщика: API (ABCP) или прайс-лист", field="kind")
+    if not (form.get("url") or "").strip():
+        raise InputError("Укажите адрес API или папку/ссылку прайс-листа", field="url")
+    return dict(name=(form.get("name") or "").strip(), kind=kind, url=form.get("url", "").strip(),
+                login=(form.get("login") or "").strip(), markup=num("markup", float, 0.0),
+                lead_days=num("lead_days", int, 0), working_days=(form.get("working_days") or "1-5").strip(),
+                concurrency=max(1, num("concurrency", int, 4)), rate_limit=num("rate_limit", float, 5.0),
+                options=form.get("options", ""), enabled=form.get("enabled") == "1")
+
+
+def save_account(code: str | None, form, actor):
+    """Create or change a supplier from the settings page; the password is kept unless retyped.
+
+    `code` is the supplier being edited (None for a new one, whose code comes from the form).
+    The change is audited with the password masked.
+    """
+    from appliance import audit
+    from appliance.clock import utcnow
+    from db import database
+    from db.models.suppliers import SupplierAccount
+
+    new_code = (code or form.get("code", "")).strip().lower()
+    if not new_code or not new_code.replace("_", "").replace("-", "").isalnum():
+        raise InputError("Код поставщика — латиница и цифры, например autoeuro", field="code")
+    values = account_values(form)
+    password = form.get("password", "")
+    now = utcnow()
+    with database.atomic():
+        row = SupplierAccount.get_or_none(SupplierAccount.code == new_code)
+        if row is None:
+            if code is None and new_code in configs():
+                raise InputError("Поставщик с таким кодом уже есть", field="code")
+            ini = ini_configs().get(new_code)
+            row = SupplierAccount(code=new_code, created_at=now, password=ini.password if ini else "")
+            changes = {k: (None, v) for k, v in values.items()}
+        elif code is None:
+            raise InputError("Поставщик с таким кодом уже есть", field="code")
+        else:
+            changes = audit.diff(row, values)
+        for k, v in values.items():
+            setattr(row, k, v)
+        if password:
+            row.password = password
+            changes["password"] = ("***", "*** (изменён)")
+        row.updated_at = now
+        row.save()
+        audit.record(actor, "supplier.save", row, changes)
+    return row
 
 
 def configs() -> dict[str, SupplierConfig]:
