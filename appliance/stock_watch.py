@@ -28,7 +28,7 @@ import peewee
 
 from appliance import analogs, audit, price_check, settings
 from appliance.catalog import article_key, brand_key
-from appliance.clock import utcnow
+from appliance.clock import shop_date, utcnow, whole_days_before
 from appliance.errors import InputError
 from appliance.suppliers import registry
 from appliance.suppliers.base import (
@@ -129,13 +129,14 @@ def daily_sales(since: dt.datetime, until: dt.datetime) -> dict[tuple[str, str],
          .where((Sale.date >= since) & (Sale.date < until)).tuples())
     for article, brand, qty, date, pkey, pbrand in q:
         key = (pkey, pbrand) if pkey else (article_key(article), brand_key(brand))
-        out[key][date.date()] += float(qty or 0)
+        out[key][shop_date(date)] += float(qty or 0)
     return out
 
 
-def stats_for(keys: Iterable[tuple[str, str]], sales, since: dt.datetime, days: int) -> SalesStats:
+def stats_for(keys: Iterable[tuple[str, str]], sales, first_day: dt.date, days: int) -> SalesStats:
+    """Daily series over ``days`` shop days from ``first_day``."""
     series = [0.0] * days
-    start = since.date()
+    start = first_day
     for k in keys:
         for day, qty in sales.get(k, {}).items():
             i = (day - start).days
@@ -192,7 +193,7 @@ def price_median(item: MandatoryItem, before: dt.datetime, window_days: int) -> 
     q = (PriceQuote.select(PriceQuote.quoted_at, PriceQuote.price_kop)
          .where((PriceQuote.article_key == item.article_key) & (PriceQuote.brand_key == item.brand_key)
                 & (PriceQuote.quoted_at >= since) & (PriceQuote.quoted_at < before)).tuples())
-    quotes = [(at.date(), price) for at, price in q]
+    quotes = [(shop_date(at), price) for at, price in q]
     return median_best_price(quotes), len({d for d, _ in quotes})
 
 
@@ -204,7 +205,7 @@ def price_history(item: MandatoryItem, days: int = 90) -> list[tuple[dt.date, in
                       .where((PriceQuote.article_key == item.article_key)
                              & (PriceQuote.brand_key == item.brand_key) & (PriceQuote.quoted_at >= since))
                       .tuples()):
-        d = at.date()
+        d = shop_date(at)
         if d not in best or price < best[d]:
             best[d] = price
     return sorted(best.items())
@@ -240,8 +241,10 @@ def run(*, now: dt.datetime | None = None, adapters: list[SupplierAdapter] | Non
     run_row = StockWatchRun.create(started_at=now) if items is None else None
     if items is None:
         items = list(MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.id))
-    since = now - dt.timedelta(days=p.history_days)
-    sales = daily_sales(since, now)
+    # whole shop days before today: a run at 23:50 and one at 00:10 see the same history shape
+    since, until = whole_days_before(p.history_days, shop_date(now))
+    sales = daily_sales(since, until)
+    first_day = shop_date(since)
     order_since = now - dt.timedelta(days=p.on_order_days)
     summary = RunSummary(positions=len(items))
 
@@ -249,7 +252,7 @@ def run(*, now: dt.datetime | None = None, adapters: list[SupplierAdapter] | Non
     for item in items:
         keys = _keys_with_analogs(item)
         pos = _Position(
-            item=item, keys=keys, stats=stats_for(keys, sales, since, p.history_days),
+            item=item, keys=keys, stats=stats_for(keys, sales, first_day, p.history_days),
             on_hand=price_check.stock_on_hand(item.article_key, item.brand_key),
             analog_stock=sum(price_check.stock_on_hand(a, b) for a, b in keys[1:]),
             on_order=on_order_qty(keys, order_since),
@@ -303,11 +306,11 @@ def run(*, now: dt.datetime | None = None, adapters: list[SupplierAdapter] | Non
     return summary
 
 
-def _need(pos: _Position, lead_days: int, pack: int, moq: int, p: Params):
+def _need(pos: _Position, lead_days: int, pack: int, moq: int, p: Params, buying: bool = False):
     item = pos.item
     return compute_need(pos.stats, on_hand=pos.on_hand, analog_stock=pos.analog_stock, on_order=pos.on_order,
                         lead_days=lead_days, review_days=p.review_days, min_qty=item.min_qty,
-                        target_qty=item.target_qty, pack=pack, moq=moq, z=p.z)
+                        target_qty=item.target_qty, pack=pack, moq=moq, z=p.z, buying=buying)
 
 
 def _fill_counts(line: ReorderLine, pos: _Position) -> None:
@@ -366,8 +369,9 @@ def _settle(pos: _Position, answers: list[price_check.Answer], now: dt.datetime,
             line.save()
             return
         pack = max(item.pack or 1, offer.pack or 1)
-        need = _need(pos, offer.days_max, pack, offer.min_qty, p)
-        qty = need.qty or prelim.qty
+        # the decision to buy is taken; how much comes from this offer's delivery time
+        need = _need(pos, offer.days_max, pack, offer.min_qty, p, buying=True)
+        qty = need.qty
         high = is_high_price(offer.price_kop, median, p.high_price_factor,
                              min_days=p.high_price_min_days, days_known=days_known)
         line.state = "high_price" if high else "buy"
@@ -380,7 +384,7 @@ def _settle(pos: _Position, answers: list[price_check.Answer], now: dt.datetime,
         line.offer_article, line.offer_brand, line.offer_name = offer.article, offer.brand, offer.name
         line.price_kop, line.days_min, line.days_max, line.pack = offer.price_kop, offer.days_min, offer.days_max, pack
         line.priced_at = now
-        reasoning = need.reasoning if need.qty else prelim.reasoning
+        reasoning = need.reasoning
         if note:
             reasoning += f"; {note}"
         if high:

@@ -6,6 +6,7 @@ and in tests/e2e `live_server` and `page`.
 from __future__ import annotations
 
 import atexit
+import datetime as dt
 import os
 import re
 import shutil
@@ -13,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import time_machine
 
 # Import-time settings (the huey instance) must never touch the developer's ./var.
 _SESSION_VAR = tempfile.mkdtemp(prefix="prilavok-test-")
@@ -22,6 +24,41 @@ os.environ["PRILAVOK_CONFIG"] = str(Path(_SESSION_VAR) / "none.ini")
 
 from appliance import settings as settings_mod  # noqa: E402
 from db import database, migrate, open_database  # noqa: E402
+
+# `make test` runs the time-sensitive tests (marker `clock`) again at the instants listed in
+# the Makefile (CLOCK_INSTANTS) through --now. Shop midnight is 21:00 UTC.
+
+
+def pytest_addoption(parser):
+    parser.addoption("--now", default=os.environ.get("PRILAVOK_TEST_NOW", ""),
+                     help="run the suite as if it were this instant (ISO 8601, e.g. 2026-12-06T21:10:00Z); "
+                          "default: $PRILAVOK_TEST_NOW, else the real clock")
+
+
+def suite_instant(config) -> dt.datetime | None:
+    raw = (config.getoption("--now") or "").strip()
+    if not raw:
+        return None
+    when = dt.datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    if when.tzinfo is None:
+        raise pytest.UsageError(f"--now/PRILAVOK_TEST_NOW needs a zone (Z or +03:00): {raw}")
+    return when
+
+
+def pytest_report_header(config):
+    when = suite_instant(config)
+    return f"suite clock: {when.isoformat() if when else 'the real clock'}"
+
+
+@pytest.fixture(autouse=True)
+def suite_clock(request):
+    """Shift every test to --now (ticking from there): the whole suite lives at that instant."""
+    when = suite_instant(request.config)
+    if when is None:
+        yield None
+        return
+    with time_machine.travel(when, tick=True) as traveller:
+        yield traveller
 
 
 def configure_settings(var_dir, **sections) -> settings_mod.Settings:

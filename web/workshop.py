@@ -557,8 +557,7 @@ def reports_page():
     today = clock.local_today()
     start_day = _day(request.args.get("from")) if request.args.get("from") else today.replace(day=1)
     end_day = _day(request.args.get("to")) if request.args.get("to") else today
-    start = local_to_utc(dt.datetime.combine(start_day, dt.time()))
-    end = local_to_utc(dt.datetime.combine(end_day + dt.timedelta(days=1), dt.time()))
+    start, end = clock.days_span(start_day, end_day)
     return render_template("workshop/reports.html", start_day=start_day, end_day=end_day,
                            conversion=reports.inspection_conversion(start, end),
                            visits=reports.repair_visits(start, end), counts=reports.status_counts(start, end),

@@ -97,7 +97,10 @@ class DueCustomer:
 
 def due_customers(group: ConsumableGroup | None = None, now: dt.datetime | None = None,
                   limit: int = 500) -> list[DueCustomer]:
-    """Customers whose last purchase in a group is older than its interval (for campaigns)."""
+    """Customers whose last purchase in a group is older than its interval (for campaigns).
+
+    Counted in shop days: oil bought on 1 June at 19:00 with a 180-day interval is due
+    all day on 28 November, not from 19:00."""
     now = now or clock.utcnow()
     out: list[DueCustomer] = []
     for grp in [group] if group else groups():
@@ -105,11 +108,12 @@ def due_customers(group: ConsumableGroup | None = None, now: dt.datetime | None 
         if cond is None:
             continue
         last = fn.MAX(Sale.date)
+        cutoff = clock.day_start(clock.shop_date(now) - dt.timedelta(days=grp.interval_days - 1))
         rows = (Sale.select(Sale.customer, last.alias("last_at")).join(SaleLine)
                 .join(Product, peewee.JOIN.LEFT_OUTER)
                 .where(Sale.customer.is_null(False) & (SaleLine.qty > 0) & cond)
                 .group_by(Sale.customer)
-                .having(last <= now - dt.timedelta(days=grp.interval_days))
+                .having(last < cutoff)
                 .order_by(last).limit(limit).tuples())
         ids = {cid: at for cid, at in rows}
         customers = {c.id: c for c in Customer.select().where(

@@ -559,9 +559,9 @@ def search(filters: Filters, limit: int = 200):
     if filters.customer:
         query = query.where(Order.customer == filters.customer)
     if filters.date_from:
-        query = query.where(Order.created_at >= _local_midnight_utc(filters.date_from))
+        query = query.where(Order.created_at >= clock.day_start(filters.date_from))
     if filters.date_to:
-        query = query.where(Order.created_at < _local_midnight_utc(filters.date_to + dt.timedelta(days=1)))
+        query = query.where(Order.created_at < clock.day_start(filters.date_to + dt.timedelta(days=1)))
     q = (filters.q or "").strip()
     if q:
         number = re.sub(r"^(№|ZK|N)\s*", "", q, flags=re.I)
@@ -572,12 +572,6 @@ def search(filters: Filters, limit: int = 200):
             query = query.where(Order.id.in_(OrderLine.select(OrderLine.order).where(
                 OrderLine.article_key.contains(key))) | Customer.name.contains(q))
     return query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)
-
-
-def _local_midnight_utc(day: dt.date) -> dt.datetime:
-    from appliance.clock import local_to_utc
-
-    return local_to_utc(dt.datetime.combine(day, dt.time()))
 
 
 def lines_by_order(order_ids: list[int]) -> dict[int, list[OrderLine]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from appliance.clock import local_to_utc, to_local
+from appliance.clock import days_span, to_local
 from db.models.orders import Order, OrderLine
 from db.models.staff import Staff
 
@@ -72,8 +72,7 @@ class OrdersReport:
 
 
 def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    return (local_to_utc(dt.datetime.combine(date_from, dt.time())),
-            local_to_utc(dt.datetime.combine(date_to + dt.timedelta(days=1), dt.time())))
+    return days_span(date_from, date_to)
 
 
 def build(date_from: dt.date, date_to: dt.date) -> OrdersReport:

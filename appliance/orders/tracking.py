@@ -243,7 +243,7 @@ def _our_line(ours: list[OrderLine], status) -> OrderLine | None:
 def run(now: dt.datetime | None = None, poll: bool = True) -> TrackingReport:
     """One pass over every open order; safe to run twice (notifications de-duplicate)."""
     now = now or clock.utcnow()
-    today = clock.local_today()
+    today = clock.shop_date(now)
     report = TrackingReport()
     sync_supplier_orders(report)
     if poll:

@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
+from appliance import clock
+
 _KEY_STRIP = re.compile(r"[\s\-./_\\]+")
 
 ORDERED = "ordered"
@@ -243,26 +245,5 @@ class SupplierAdapter:
 
     def _days(self, days: int, weekday: int | None = None) -> int:
         """Supplier working days + our own lead days -> calendar days."""
-        wd = weekday or _today_weekday()
+        wd = weekday or clock.local_now().isoweekday()
         return calendar_days(days, wd, self.config.weekdays()) + int(self.config.lead_days or 0)
-
-
-def _today_weekday() -> int:
-    try:
-        from appliance.clock import local_now
-    except ImportError:  # adapters used outside the appliance (tests, the simulator)
-        import datetime as _dt
-
-        return _dt.date.today().isoweekday()
-    return local_now().isoweekday()
-
-
-def utcnow():
-    """Naive UTC now, through ``appliance.clock`` when it is there (tests patch it)."""
-    try:
-        from appliance import clock
-    except ImportError:
-        import datetime as _dt
-
-        return _dt.datetime.now(_dt.UTC).replace(tzinfo=None)
-    return clock.utcnow()

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from .base import utcnow
+from appliance.clock import utcnow
 
 log = logging.getLogger(__name__)
 

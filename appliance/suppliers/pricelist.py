@@ -27,6 +27,8 @@ from pathlib import Path
 
 import requests
 
+from appliance.clock import utcnow
+
 from .base import (
     ORDERED,
     LineStatus,
@@ -38,7 +40,6 @@ from .base import (
     SupplierConfig,
     SupplierError,
     part_key,
-    utcnow,
 )
 
 log = logging.getLogger(__name__)

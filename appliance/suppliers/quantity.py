@@ -71,7 +71,11 @@ def compute_need(
     pack: int = 1,
     moq: int = 1,
     z: float = 1.65,
+    buying: bool = False,
 ) -> Need:
+    """``buying``: the reorder point was already crossed (at the default lead time) and an offer
+    chosen; the quantity then fills up to the order-up-to level for that offer's lead time,
+    even when its shorter lead alone would not have crossed the point."""
     lead_days = max(0, int(lead_days))
     cover = lead_days + max(0, int(review_days))
     demand = stats.avg_daily * cover
@@ -81,7 +85,7 @@ def compute_need(
     reorder_point = max(int(min_qty or 0), math.ceil(lead_demand + safety - 1e-9))
     position = int(on_hand) + int(analog_stock) + int(on_order)
     short = order_up_to - position
-    order = position < reorder_point or (position <= 0 and order_up_to > 0)
+    order = buying or position < reorder_point or (position <= 0 and order_up_to > 0)
     raw = max(0, short) if order else 0
     qty = round_to_pack(raw, pack, moq) if raw else 0
 

@@ -97,8 +97,7 @@ def day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 def local_day_range(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     """The whole shop-time day (midnight to midnight), in UTC."""
-    start = local_to_utc(dt.datetime.combine(day, dt.time()))
-    return start, local_to_utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time()))
+    return clock.days_span(day, day)
 
 
 def hm(value: dt.datetime) -> str:

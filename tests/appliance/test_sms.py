@@ -7,6 +7,8 @@ from appliance.errors import InputError
 from db.models.audit import AuditEntry
 from db.models.sms import SmsMessage, SmsTemplate
 
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
+
 
 @pytest.fixture
 def anna(db):

@@ -7,6 +7,8 @@ from appliance.customers import PhoneInput
 from appliance.errors import InputError
 from db import database, migrate, open_database, schema_status
 
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
+
 
 def test_upgrade_from_previous_schema_keeps_data(settings):
     open_database(settings.db_path)

@@ -3,6 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
+import pytest
 from conftest import DATA, SAMPLES
 
 from appliance import customers
@@ -12,6 +13,8 @@ from db.models.catalog import Product
 from db.models.exchange import BonusCard, GoodsReceipt, GoodsReceiptLine, ImportedSale, ImportLog
 from db.models.notifications import Notification
 from db.models.sales import Sale, SaleLine
+
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
 
 
 def _customer(name, phone, card=None):

@@ -5,6 +5,7 @@ import os
 import shutil
 import time
 
+import pytest
 from conftest import DATA
 
 from appliance import cli
@@ -12,6 +13,8 @@ from appliance.exchange import folder, importer, stock
 from db.models.exchange import ImportLog, StockSnapshot
 from db.models.notifications import Notification
 from db.models.sales import Sale
+
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
 
 
 def _drop(name, age=60):

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from appliance import events
 from appliance.clock import local_today
 from appliance.orders import arrival, orders
@@ -10,6 +12,8 @@ from appliance.orders.orders import LineInput
 from db.models.notifications import Notification
 from db.models.orders import OrderLine, ReceiptMatch
 from db.models.sms import SmsMessage
+
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
 
 
 def _status(order) -> list[str]:

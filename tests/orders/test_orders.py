@@ -11,6 +11,8 @@ from appliance.orders import orders
 from appliance.orders.orders import LineInput
 from db.models.orders import Order, OrderEvent, OrderLine
 
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
+
 
 def test_create_computes_promise_on_a_shop_working_day(make_order, settings):
     order = make_order(LineInput("A11-3707110CA", "CHERY", "Свеча", 4, "450", supplier_days=2))

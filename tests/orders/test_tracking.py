@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from appliance.clock import local_today, utcnow
 from appliance.orders import orders, tracking
 from appliance.orders.orders import LineInput
 from db.models.notifications import Notification
 from db.models.orders import Order, OrderLine
 from db.models.sms import SmsMessage
+
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
 
 
 def _open(kind: str = "order_problem") -> list[Notification]:

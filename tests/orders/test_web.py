@@ -4,10 +4,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+
 from appliance.clock import local_today
 from appliance.orders import orders
 from db.models.customers import Customer, Phone
 from db.models.orders import Order, OrderLine
+
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
 
 
 def _line(i, article, qty="1", price="", brand="CHERY", name="Деталь"):

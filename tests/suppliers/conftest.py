@@ -10,12 +10,16 @@ from appliance.suppliers import link, registry
 from appliance.suppliers.sim import RunningSim, SimSupplier
 from tests.conftest import configure_settings
 
+# The simulator's stock and prices change by the day: its day is fixed, so the offers the
+# tests see do not depend on the date the suite runs on (the rules' own clock still moves).
+SIM_DAY = "2026-11-16"
+
 
 @pytest.fixture
 def sim():
-    running = RunningSim([SimSupplier("s1", seed=1, coverage=1.0, price_factor=0.95, days=2),
-                          SimSupplier("s2", seed=2, coverage=1.0, price_factor=1.05, days=0),
-                          SimSupplier("s3", seed=3, coverage=1.0, price_factor=1.0, days=1)], port=0)
+    running = RunningSim([SimSupplier("s1", seed=1, coverage=1.0, price_factor=0.95, days=2, date=SIM_DAY),
+                          SimSupplier("s2", seed=2, coverage=1.0, price_factor=1.05, days=0, date=SIM_DAY),
+                          SimSupplier("s3", seed=3, coverage=1.0, price_factor=1.0, days=1, date=SIM_DAY)], port=0)
     server = running.start()
     yield server
     running.stop()

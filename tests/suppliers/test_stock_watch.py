@@ -1,14 +1,17 @@
 import datetime as dt
 
 import pytest
+import time_machine
 
-from appliance import analogs, price_check, stock_watch
+from appliance import analogs, clock, price_check, stock_watch
 from appliance.clock import utcnow
 from appliance.errors import InputError
 from appliance.suppliers import link, registry
 from db.models.notifications import Notification
 from db.models.sales import Sale, SaleLine
 from db.models.suppliers import MandatoryItem, PriceQuote, ReorderLine, SupplierOrder, SupplierOrderLine
+
+pytestmark = pytest.mark.clock
 
 PARAMS = stock_watch.Params(review_days=7, history_days=56, z=1.65, default_lead_days=3,
                             max_delivery_days=10, high_price_factor=1.5)
@@ -25,12 +28,14 @@ def item(article, brand, **kw):
     return stock_watch.save_item({"article": article, "brand": brand, **kw})
 
 
-def sell(article, brand, per_day, days=56, now=None):
-    now = now or utcnow()
+def sell(article, brand, per_day, days=56, today=None, at=dt.time(12)):
+    """``per_day`` units on each of the ``days`` shop days before today, at shop time ``at``."""
+    today = today or clock.local_today()
     for d in range(days):
-        when = now - dt.timedelta(days=days - d) + dt.timedelta(hours=1)
+        day = today - dt.timedelta(days=days - d)
+        when = clock.local_to_utc(dt.datetime.combine(day, at))
         if per_day:
-            sale = Sale.create(number=f"{article}-{d}", date=when, created_at=when)
+            sale = Sale.create(number=f"{article}-{day}-{at}", date=when, created_at=when)
             SaleLine.create(sale=sale, article=article, brand=brand, qty=per_day)
 
 
@@ -81,6 +86,56 @@ def test_reorder_quantity_from_sales_history(suppliers_cfg, stock):
     assert line.qty == expected
     assert "продано 112 шт. за 56 дн. (14 в неделю)" in line.reasoning
     assert f"поставка {lead} дн." in line.reasoning
+
+
+def test_quantity_uses_the_chosen_offers_delivery_time(suppliers_cfg, stock):
+    # 5 on the shelf is below the reorder point for the default 3 days (6) but not for a
+    # 2-day offer (4): once buying, the quantity still fills up for the offer's lead time
+    it = item("T11-1303111", "CHERY", min_qty=1)
+    sell("T11-1303111", "CHERY", 2)
+    stock[("T111303111", "CHERY")] = 5
+    stock_watch.run(params=PARAMS)
+    line = line_of(it)
+    assert line.state == "buy"
+    assert line.qty == 2 * (line.days_max + 7) - 5
+    assert f"поставка {line.days_max} дн. + до следующей проверки 7 дн." in line.reasoning
+
+
+@pytest.mark.parametrize("late, early", [
+    ("2026-12-02T23:50:00+03:00", "2026-12-03T00:10:00+03:00"),  # either side of shop midnight
+    ("2026-12-31T23:50:00+03:00", "2027-01-01T00:10:00+03:00"),  # and of the new year
+])
+def test_nightly_run_at_2350_and_0010_gives_the_same_list(suppliers_cfg, stock, late, early):
+    """Sales at 00:05 and 23:55 shop time every day (the UTC date differs for the late ones):
+    the history window is whole shop days, so 20 minutes either side of midnight agree."""
+    it = item("T11-1303111", "CHERY", min_qty=1)
+    stock[("T111303111", "CHERY")] = 5
+    results = []
+    for instant in (late, early):
+        Sale.delete().execute()
+        when = dt.datetime.fromisoformat(instant)
+        with time_machine.travel(when, tick=False):
+            today = clock.local_today()
+            # the days the run will look back over; 23:55 today has not happened yet at 23:50
+            sell("T11-1303111", "CHERY", 1, days=60, today=today, at=dt.time(0, 5))
+            sell("T11-1303111", "CHERY", 1, days=60, today=today, at=dt.time(23, 55))
+            stock_watch.run(params=PARAMS)
+        line = line_of(it)
+        results.append((line.qty, line.reasoning.split(";")[0]))
+    assert results[0] == results[1]
+    assert results[0][1] == "продано 112 шт. за 56 дн. (14 в неделю)"
+
+
+def test_sales_counted_by_shop_day_not_utc_day(db):
+    # 23:30 shop time on 1 December is 20:30 UTC the same day; 00:30 on 2 December is
+    # 21:30 UTC on 1 December: two shop days, one UTC date
+    for number, local in (("a", "2026-12-01T23:30:00"), ("b", "2026-12-02T00:30:00")):
+        when = clock.local_to_utc(dt.datetime.fromisoformat(local))
+        sale = Sale.create(number=number, date=when, created_at=when)
+        SaleLine.create(sale=sale, article="T11-1303111", brand="CHERY", qty=1)
+    since, until = clock.days_span(dt.date(2026, 12, 1), dt.date(2026, 12, 2))
+    daily = stock_watch.daily_sales(since, until)[("T111303111", "CHERY")]
+    assert daily == {dt.date(2026, 12, 1): 1.0, dt.date(2026, 12, 2): 1.0}
 
 
 def test_pack_size_rounding_in_the_run(suppliers_cfg, stock):

@@ -1,9 +1,13 @@
 import io
 import time
 
+import pytest
+
 from appliance import stock_watch
 from db.models.audit import AuditEntry
 from db.models.suppliers import AnalogMember, MandatoryItem, ReorderLine, SupplierAccount, SupplierOrder
+
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
 
 PARAMS = stock_watch.Params(max_delivery_days=10)
 

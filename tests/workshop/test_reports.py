@@ -3,9 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from appliance.workshop import reports
 from db.models.workshop import WorkOrder
 from tests.workshop.conftest import DAY, utc
+
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
 
 
 def _wo(customer, vehicle, bay, day_offset, hhmm, kind="repair", status="planned", inspection=None, total=0,

@@ -10,6 +10,8 @@ from appliance.workshop.work_orders import OrderInput
 from db.models.workshop import Bay
 from tests.workshop.conftest import DAY, utc
 
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
+
 
 def plan(customer, vehicle, bay, start, end, mechanic=None, actor=None, kind="repair"):
     return work_orders.create(OrderInput(customer_id=customer.id, vehicle_id=vehicle.id if vehicle else None,

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from appliance.workshop import devices, work_orders
 from db.models.notifications import Notification
 from db.models.workshop import Booking, StatusChange, WorkOrder
 from tests.workshop.conftest import utc
 from tests.workshop.test_schedule import plan
+
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
 
 
 def test_schedule_page_shows_bays_and_orders(now, login, car, bays):

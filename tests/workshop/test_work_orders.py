@@ -14,6 +14,8 @@ from db.models.workshop import StatusChange
 from tests.workshop.conftest import utc
 from tests.workshop.test_schedule import plan
 
+pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
+
 
 def test_status_path_is_recorded_with_who(now, car, bays, staff):
     wo = plan(*car, bays[0], "10:00", "11:00", actor=staff["manager"])
