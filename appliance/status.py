@@ -26,7 +26,7 @@ class StatusItem:
 PROBES: list[str] = [
     "appliance.status:worker_probe",
     "appliance.status:backup_probe",
-    "appliance.sms_outbox:modem_probe",
+    "appliance.sms.outbox:modem_probe",
     "appliance.printing:status_probe",
     "appliance.suppliers.link:status_probe",
 ]

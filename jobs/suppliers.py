@@ -6,7 +6,8 @@ import logging
 
 from huey import crontab
 
-from appliance import settings, stock_watch
+from appliance import settings
+from appliance.purchasing import stock_watch
 from jobs import huey
 from jobs.runtime import with_database
 

@@ -25,6 +25,9 @@ os.environ["PRILAVOK_CONFIG"] = str(Path(_SESSION_VAR) / "none.ini")
 from appliance import settings as settings_mod  # noqa: E402
 from db import database, migrate, open_database  # noqa: E402
 
+# The supplier simulator and supplier settings, used by the supplier, purchasing and orders tests.
+pytest_plugins = ("tests.suppliers.fixtures",)
+
 # `make test` runs the time-sensitive tests (marker `clock`) again at the instants listed in
 # the Makefile (CLOCK_INSTANTS) through --now. Shop midnight is 21:00 UTC.
 
@@ -157,7 +160,7 @@ def login(client, staff):
 
 @pytest.fixture
 def demo_db(db):
-    from db.demo import build_demo
+    from appliance.demo import build_demo
 
     build_demo(customers_count=25)
     return db

@@ -6,8 +6,9 @@ import logging
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from appliance import settings, sms, sms_outbox
+from appliance import settings, sms
 from appliance.errors import InputError
+from appliance.sms import outbox as sms_outbox
 from db import database
 from db.models.sms import ModemStatus, SmsMessage
 from web.auth import actor, role_required

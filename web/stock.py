@@ -1,5 +1,5 @@
 """Stock: the morning reorder list, the mandatory assortment, analogs, price check,
-supplier settings. Thin views over ``appliance.stock_watch`` / ``price_check``."""
+supplier settings. Thin views over ``appliance.purchasing.stock_watch`` / ``price_check``."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from appliance import analogs, price_check, stock_watch
 from appliance.clock import to_local
 from appliance.errors import InputError
+from appliance.purchasing import analogs, price_check, stock_watch
 from appliance.suppliers import link, registry
 from appliance.suppliers.base import SupplierError
 from db.models.suppliers import (

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from peewee import OperationalError
 
-from appliance import catalog, clock, events, settings
+from appliance import clock, events, parts, settings
 from appliance.exchange import commerceml as cml
 from appliance.exchange.csv_import import CsvReader, Row, load_mapping
 from appliance.exchange.errors import ExchangeFileError
@@ -56,8 +56,8 @@ log = logging.getLogger(__name__)
 BATCH = 500
 ANONYMOUS_BUYERS = {"розничный покупатель", "частное лицо", "покупатель", "физическое лицо", "розница", ""}
 
-_ak = functools.lru_cache(maxsize=1 << 16)(catalog.article_key)
-_bk = functools.lru_cache(maxsize=1 << 12)(catalog.brand_key)
+_ak = functools.lru_cache(maxsize=1 << 16)(parts.article_key)
+_bk = functools.lru_cache(maxsize=1 << 12)(parts.brand_key)
 
 # log id -> (bytes read, total bytes), for the progress bar of an import running in this process
 PROGRESS: dict[int, tuple[int, int]] = {}

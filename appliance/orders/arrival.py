@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import fn
 
-from appliance import catalog, clock, notifications
+from appliance import clock, notifications, parts
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.orders import orders as orders_mod
@@ -39,11 +39,11 @@ class Incoming:
 
     @property
     def article_key(self) -> str:
-        return catalog.article_key(self.article)
+        return parts.article_key(self.article)
 
     @property
     def brand_key(self) -> str:
-        return catalog.brand_key(self.brand)
+        return parts.brand_key(self.brand)
 
 
 @dataclasses.dataclass
@@ -65,7 +65,7 @@ def on_goods_arrived(receipt) -> ArrivalResult:
     incoming = []
     for row in rows:
         qty = int(Decimal(row.qty or 0).quantize(Decimal(1), ROUND_HALF_UP))
-        if qty <= 0 or not catalog.article_key(row.article):
+        if qty <= 0 or not parts.article_key(row.article):
             continue
         incoming.append(Incoming(row.article, row.brand, qty, row.name, row.id, known=row.product_id is not None))
     incoming = _minus_already_matched(receipt.id, incoming)
@@ -79,7 +79,7 @@ def on_goods_arrived(receipt) -> ArrivalResult:
 
 def arrive_typed(article: str, brand: str = "", qty=1, actor=None, source: str = "scan") -> ArrivalResult:
     """The counter scanned a supplier's label or typed an article: same matcher as receipts."""
-    if not catalog.article_key(article):
+    if not parts.article_key(article):
         raise InputError("Укажите артикул пришедшей детали.", "article")
     try:
         qty = int(str(qty).strip())
@@ -89,7 +89,7 @@ def arrive_typed(article: str, brand: str = "", qty=1, actor=None, source: str =
         raise InputError("Количество должно быть больше нуля.", "qty")
     from db.models.catalog import Product
 
-    known = Product.select().where(Product.article_key == catalog.article_key(article)).exists()
+    known = Product.select().where(Product.article_key == parts.article_key(article)).exists()
     title = f"Приход вручную: {article.strip()} × {qty}"
     return process([Incoming(article.strip(), brand.strip(), qty, known=known)], source=source, actor=actor, title=title)
 

@@ -14,7 +14,7 @@ import re
 
 from peewee import JOIN, fn
 
-from appliance import audit, catalog, clock, settings
+from appliance import audit, clock, parts, settings
 from appliance.clock import to_local
 from appliance.errors import InputError, NotFound
 from db import database
@@ -199,7 +199,7 @@ def _int(value, field: str, label: str) -> int | None:
 def clean_line(item: LineInput, index: int) -> dict:
     """Validated values of one line; the field names carry the row index for the form."""
     article = re.sub(r"\s+", " ", (item.article or "").strip())
-    if not article or not catalog.article_key(article):
+    if not article or not parts.article_key(article):
         raise InputError(f"Позиция {index + 1}: укажите артикул.", f"article-{index}")
     qty = _int(item.qty, f"qty-{index}", f"Позиция {index + 1}, количество")
     if qty is None or qty <= 0:
@@ -211,8 +211,8 @@ def clean_line(item: LineInput, index: int) -> dict:
         raise InputError(f"Позиция {index + 1}: срок поставки от 0 до 120 рабочих дней.", f"supplier_days-{index}")
     brand = (item.brand or "").strip()
     return {
-        "article": article[:100], "brand": brand[:100], "article_key": catalog.article_key(article),
-        "brand_key": catalog.brand_key(brand), "name": (item.name or "").strip()[:250], "qty": qty,
+        "article": article[:100], "brand": brand[:100], "article_key": parts.article_key(article),
+        "brand_key": parts.brand_key(brand), "name": (item.name or "").strip()[:250], "qty": qty,
         "price_kop": parse_money(item.price, f"price-{index}"), "supplier": (item.supplier or "").strip(),
         "supplier_days": days, "notify": bool(item.notify),
     }
@@ -568,7 +568,7 @@ def search(filters: Filters, limit: int = 200):
         if number.isdigit():
             query = query.where(Order.id == int(number))
         else:
-            key = catalog.article_key(q)
+            key = parts.article_key(q)
             query = query.where(Order.id.in_(OrderLine.select(OrderLine.order).where(
                 OrderLine.article_key.contains(key))) | Customer.name.contains(q))
     return query.order_by(Order.created_at.desc(), Order.id.desc()).limit(limit)

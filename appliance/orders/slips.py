@@ -16,7 +16,7 @@ from appliance.orders import orders as orders_mod
 from db import database
 from db.models.customers import Phone
 from db.models.orders import CLOSED_BAD, Arrival, Order
-from hardware.labels import Barcode, Box, Label, TextBlock
+from hardware.printer.labels import Barcode, Box, Label, TextBlock
 
 log = logging.getLogger(__name__)
 

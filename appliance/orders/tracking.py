@@ -233,9 +233,9 @@ def _our_line(ours: list[OrderLine], status) -> OrderLine | None:
         for line in ours:
             if status.ref in (str(line.id), f"L{line.id}"):
                 return line
-    from appliance import catalog
+    from appliance import parts
 
-    ak = catalog.article_key(status.article)
+    ak = parts.article_key(status.article)
     same = [ln for ln in ours if ln.article_key == ak]
     return same[0] if len(same) == 1 else None
 

@@ -34,7 +34,7 @@ STATUS_LABELS_RU = {
 def part_key(text: str | None) -> str:
     """Article/brand key: uppercase without spaces and punctuation.
 
-    The same rule as ``appliance.catalog.article_key``; kept here so adapters stay
+    The same rule as ``appliance.parts.article_key``; kept here so adapters stay
     importable without the database layer.
     """
     return _KEY_STRIP.sub("", (text or "")).upper()

@@ -493,7 +493,7 @@ def mark_no_shows(now: dt.datetime | None = None) -> int:
 
 def key_label(wo: WorkOrder):
     """A label for the car keys: work order number, car, plate, customer's first name."""
-    from hardware.labels import Barcode, Label, TextBlock
+    from hardware.printer.labels import Barcode, Label, TextBlock
 
     car = wo.vehicle.title if wo.vehicle_id else ""
     plate = wo.vehicle.plate if wo.vehicle_id else ""

@@ -193,4 +193,4 @@ class PriceCheckRun(BaseModel):
 class PriceCheckAnswer(BaseModel):
     run = peewee.ForeignKeyField(PriceCheckRun, backref="answers", on_delete="CASCADE")
     supplier = peewee.CharField()
-    payload = peewee.TextField()  # JSON of appliance.price_check.Answer
+    payload = peewee.TextField()  # JSON of appliance.purchasing.price_check.Answer

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 
 from PIL import Image
 
-from hardware import code128
-from hardware.label_raster import (
+from hardware.printer import code128
+from hardware.printer.raster import (
     draw_box,
     draw_code128,
     draw_code128_values,

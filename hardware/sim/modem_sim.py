@@ -31,7 +31,7 @@ import tty
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from hardware import pdu as pdulib
+from hardware.modem import pdu as pdulib
 
 log = logging.getLogger(__name__)
 

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from hardware.label_raster import png_bytes, scan_code128
+from hardware.printer.raster import png_bytes, scan_code128
 from hardware.sim.label_interpreter import detect_language, interpret
 
 log = logging.getLogger(__name__)

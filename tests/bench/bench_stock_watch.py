@@ -58,8 +58,8 @@ def _run(tmp: str, port: int, positions: int, sim_pid: int) -> None:
     open_database(os.path.join(tmp, "prilavok.db"))
     database.connect(reuse_if_open=True)
     migrate()
-    from appliance import stock_watch
     from appliance.clock import utcnow
+    from appliance.purchasing import stock_watch
     from db.models.suppliers import MandatoryItem, ReorderLine
 
     now = utcnow()

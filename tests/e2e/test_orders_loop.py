@@ -40,7 +40,7 @@ def printer_sim(tmp_path):
 @pytest.fixture
 def devices(settings, printer_sim, live_server):
     """`prilavok devices` in a thread: the modem simulator on a real pty, SMS and print drainers."""
-    from appliance.devices import Devices
+    from appliance.device_process import Devices
 
     cfg = configure_settings(settings.var_dir, **{
         "modem": {"port": "sim", "send_interval_seconds": "0", "tick_seconds": "0.2", "sim_profile": "huawei"},
@@ -176,8 +176,8 @@ def demo_orders(db, staff):
     import random
 
     from appliance.clock import utcnow
-    from db import demo_orders
-    from db.fake import mobile, person_name
+    from appliance.demo import orders as demo_orders
+    from appliance.demo.fake import mobile, person_name
 
     rng, used = random.Random(7), set()
     for _ in range(12):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from appliance import stock_watch
+from appliance.purchasing import stock_watch
 from db.models.suppliers import ReorderLine, SupplierOrder
 from tests.e2e.conftest import screenshot
 from tests.suppliers.conftest import sim, suppliers_cfg  # noqa: F401  (fixtures)

@@ -11,9 +11,6 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from hardware.label_raster import scan_code128
-from hardware.label_render import LANGUAGES, render_bytes
-from hardware.labels import Barcode, Label, QRCode, TextBlock
 from hardware.printer import (
     HeadOpen,
     PaperOut,
@@ -25,6 +22,9 @@ from hardware.printer import (
     parse_url,
     send_job,
 )
+from hardware.printer.labels import Barcode, Label, QRCode, TextBlock
+from hardware.printer.raster import scan_code128
+from hardware.printer.render import LANGUAGES, render_bytes
 from hardware.sim.printer_sim import PrinterSimulator, recent_jobs
 
 REPO = Path(__file__).resolve().parents[2]

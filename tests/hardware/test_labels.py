@@ -10,9 +10,10 @@ import re
 import pytest
 from PIL import Image, ImageChops
 
-from hardware import code128
-from hardware.label_raster import qr_matrix, render, scan_code128
-from hardware.label_render import (
+from hardware.printer import code128
+from hardware.printer.labels import Barcode, Box, Label, QRCode, TextBlock
+from hardware.printer.raster import qr_matrix, render, scan_code128
+from hardware.printer.render import (
     LANGUAGES,
     preview_pdf,
     preview_png,
@@ -22,7 +23,6 @@ from hardware.label_render import (
     render_zpl,
     zpl_code128_data,
 )
-from hardware.labels import Barcode, Box, Label, QRCode, TextBlock
 from hardware.sim.label_interpreter import interpret
 
 CYRILLIC = "Заказ № 1234: Иванов Пётр"

@@ -9,9 +9,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from hardware import pdu
-from hardware.modem import Modem, ModemWatchdog
-from hardware.modem_errors import CmsError, ModemGone, ModemTimeout, SendUncertain
+from hardware.modem import Modem, ModemWatchdog, pdu
+from hardware.modem.errors import CmsError, ModemGone, ModemTimeout, SendUncertain
 from hardware.sim.modem_sim import ModemSim
 
 PROFILES = ["simcom", "huawei", "wavecom"]

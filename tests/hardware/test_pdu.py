@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from hardware import pdu
+from hardware.modem import pdu
 
 
 def tz(hours):

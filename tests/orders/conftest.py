@@ -31,7 +31,7 @@ def make_order(customer, staff):
 @pytest.fixture
 def receipt(db):
     """Create a goods receipt the way the 1C importer stores one (lines: article, brand, qty[, known])."""
-    from appliance import catalog
+    from appliance import parts
     from appliance.clock import utcnow
     from db.models.catalog import Product
     from db.models.exchange import GoodsReceipt, GoodsReceiptLine
@@ -47,11 +47,11 @@ def receipt(db):
             known = rest[0] if rest else True
             product = None
             if known:
-                product = Product.get_or_none(Product.article_key == catalog.article_key(article)) or Product.create(
-                    article=article, brand=brand, article_key=catalog.article_key(article),
-                    brand_key=catalog.brand_key(brand), name=f"Деталь {article}", updated_at=now)
+                product = Product.get_or_none(Product.article_key == parts.article_key(article)) or Product.create(
+                    article=article, brand=brand, article_key=parts.article_key(article),
+                    brand_key=parts.brand_key(brand), name=f"Деталь {article}", updated_at=now)
             GoodsReceiptLine.create(receipt=doc, product=product, article=article, brand=brand,
-                                    article_key=catalog.article_key(article), brand_key=catalog.brand_key(brand),
+                                    article_key=parts.article_key(article), brand_key=parts.brand_key(brand),
                                     name=f"Деталь {article}", qty=Decimal(qty), price_kop=10000, sum_kop=10000 * qty)
         return doc
     return make

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from appliance import settings as settings_mod
-from appliance import stock_watch
 from appliance.errors import InputError
 from appliance.orders import orders, tracking
 from appliance.orders.orders import LineInput
+from appliance.purchasing import stock_watch
 from appliance.suppliers import link, registry
-from appliance.suppliers.sim import RunningSim, SimSupplier
 from db.models.notifications import Notification
 from db.models.suppliers import SupplierOrder
+from hardware.sim.supplier_api import RunningSim, SimSupplier
 from tests.conftest import configure_settings
 
 

@@ -9,7 +9,7 @@ from appliance.suppliers.base import (
     calendar_days,
     round_to_pack,
 )
-from appliance.suppliers.sim import RunningSim, SimSupplier
+from hardware.sim.supplier_api import RunningSim, SimSupplier
 from tests.suppliers.simfix import adapter
 
 

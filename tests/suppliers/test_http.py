@@ -6,7 +6,7 @@ import pytest
 from appliance.suppliers.base import LinkDown
 from appliance.suppliers.http import RateLimiter, parse_retry_after
 from appliance.suppliers.link import LinkTracker, label_ru
-from appliance.suppliers.sim import RunningSim, SimSupplier
+from hardware.sim.supplier_api import RunningSim, SimSupplier
 from tests.suppliers.simfix import adapter
 
 

@@ -1,0 +1,714 @@
+"""Stock watch: the nightly run over the mandatory assortment and the living reorder list.
+
+For each active position: in stock (with analogs)? enough? already on order? If it
+needs buying, every supplier is asked (in parallel, bounded per supplier), the best
+offer within the acceptable delivery time is chosen, the quantity is worked out from
+sales history (``appliance.purchasing.quantity``) and written to the position's one
+``ReorderLine`` with the reasoning. A price far above its usual median is flagged
+"wait" instead of "buy".
+
+When suppliers cannot be reached, lines keep state ``waiting_link`` and ``catch_up``
+(a frequent job) prices them as soon as a link is back. Ticked lines become one
+supplier order per supplier in the outbox (``SupplierOrder`` rows in ``queued``);
+``drain_outbox`` places them through the adapters and records the supplier's refs;
+``poll_statuses`` follows them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from concurrent.futures import as_completed
+from dataclasses import dataclass
+
+import peewee
+
+from appliance import audit, settings
+from appliance.clock import shop_date, utcnow, whole_days_before
+from appliance.errors import InputError
+from appliance.parts import article_key, brand_key
+from appliance.purchasing import analogs, price_check
+from appliance.purchasing.quantity import SalesStats, compute_need, is_high_price, median_best_price
+from appliance.suppliers import registry
+from appliance.suppliers.base import (
+    LinkDown,
+    Offer,
+    OrderLine,
+    OrderRejected,
+    SupplierAdapter,
+    SupplierError,
+)
+from appliance.suppliers.txn import write_txn
+from db.models.sales import Sale, SaleLine
+from db.models.suppliers import (
+    MandatoryItem,
+    PriceQuote,
+    ReorderLine,
+    StockWatchRun,
+    SupplierOrder,
+    SupplierOrderLine,
+)
+
+log = logging.getLogger(__name__)
+
+STATE_LABELS = {
+    "buy": "купить",
+    "high_price": "подождать: цена высокая",
+    "waiting_link": "ждёт связи с поставщиками",
+    "no_offer": "нет предложений",
+    "on_order": "уже в заказе",
+    "enough": "хватает",
+}
+OPEN_LINE_STATUSES = ("queued", "ordered", "confirmed", "shipped")
+
+
+@dataclass
+class Params:
+    review_days: int = 7
+    history_days: int = 56
+    z: float = 1.65
+    default_lead_days: int = 3
+    max_delivery_days: int = 10
+    high_price_factor: float = 1.5
+    high_price_window_days: int = 90
+    high_price_min_days: int = 3
+    on_order_days: int = 30
+
+    @classmethod
+    def from_settings(cls) -> Params:
+        s = settings.get()
+        d = cls()
+        return cls(
+            review_days=s.getint("suppliers", "review_days", fallback=d.review_days),
+            history_days=s.getint("suppliers", "history_days", fallback=d.history_days),
+            z=s.getfloat("suppliers", "service_z", fallback=d.z),
+            default_lead_days=s.getint("suppliers", "default_lead_days", fallback=d.default_lead_days),
+            max_delivery_days=s.getint("suppliers", "max_delivery_days", fallback=d.max_delivery_days),
+            high_price_factor=s.getfloat("suppliers", "high_price_factor", fallback=d.high_price_factor),
+            high_price_window_days=s.getint("suppliers", "high_price_window_days",
+                                            fallback=d.high_price_window_days),
+            high_price_min_days=s.getint("suppliers", "high_price_min_days", fallback=d.high_price_min_days),
+            on_order_days=s.getint("suppliers", "on_order_days", fallback=d.on_order_days),
+        )
+
+
+@dataclass
+class RunSummary:
+    positions: int = 0
+    enough: int = 0
+    on_order: int = 0
+    to_buy: int = 0
+    high_price: int = 0
+    no_offer: int = 0
+    waiting_link: int = 0
+    seconds: float = 0.0
+    requests: int = 0
+
+    def text_ru(self) -> str:
+        return (f"позиций {self.positions}: хватает {self.enough}, в заказе {self.on_order}, "
+                f"купить {self.to_buy}, цена высокая {self.high_price}, нет предложений {self.no_offer}, "
+                f"ждут связи {self.waiting_link}" + (f"; {self.seconds:.0f} с" if self.seconds >= 1 else ""))
+
+
+# -- inputs: stock, sales, what is on order -----------------------------------------
+
+def _keys_with_analogs(item: MandatoryItem) -> list[tuple[str, str]]:
+    return [(item.article_key, item.brand_key)] + analogs.analog_keys(item.article_key, item.brand_key)
+
+
+def daily_sales(since: dt.datetime, until: dt.datetime) -> dict[tuple[str, str], dict[dt.date, float]]:
+    """Units sold per part per day in the window, keyed by (article_key, brand_key)."""
+    from db.models.catalog import Product
+
+    out: dict[tuple[str, str], dict[dt.date, float]] = defaultdict(lambda: defaultdict(float))
+    q = (SaleLine.select(SaleLine.article, SaleLine.brand, SaleLine.qty, Sale.date,
+                         Product.article_key, Product.brand_key)
+         .join(Sale).switch(SaleLine).join(Product, peewee.JOIN.LEFT_OUTER)
+         .where((Sale.date >= since) & (Sale.date < until)).tuples())
+    for article, brand, qty, date, pkey, pbrand in q:
+        key = (pkey, pbrand) if pkey else (article_key(article), brand_key(brand))
+        out[key][shop_date(date)] += float(qty or 0)
+    return out
+
+
+def stats_for(keys: Iterable[tuple[str, str]], sales, first_day: dt.date, days: int) -> SalesStats:
+    """Daily series over ``days`` shop days from ``first_day``."""
+    series = [0.0] * days
+    start = first_day
+    for k in keys:
+        for day, qty in sales.get(k, {}).items():
+            i = (day - start).days
+            if 0 <= i < days:
+                series[i] += qty
+    return SalesStats.from_daily(series)
+
+
+def on_order_qty(keys: list[tuple[str, str]], since: dt.datetime) -> int:
+    """Open supplier order lines for these parts (ours and customer orders' ones)."""
+    total = 0
+    for akey, bkey in keys:
+        q = (SupplierOrderLine.select(SupplierOrderLine.qty).join(SupplierOrder)
+             .where((SupplierOrderLine.article_key == akey) & (SupplierOrderLine.brand_key == bkey)
+                    & SupplierOrderLine.status.in_(OPEN_LINE_STATUSES)
+                    & (SupplierOrder.created_at >= since)))
+        total += sum(r.qty for r in q)
+        total += _customer_orders_on_order(akey, bkey)
+    return total
+
+
+def _customer_orders_on_order(akey: str, bkey: str) -> int:
+    """Parts ordered for stock through the parts-orders area, when that area offers it."""
+    try:
+        from appliance.orders import stock_on_order  # type: ignore[attr-defined]
+    except ImportError:
+        return 0
+    try:
+        return int(stock_on_order(akey, bkey) or 0)
+    except Exception:
+        log.exception("stock watch: parts orders on-order lookup failed")
+        return 0
+
+
+# -- choosing an offer ---------------------------------------------------------------
+
+def best_offer(offers: list[Offer], item: MandatoryItem, wanted: int, max_days: int) -> tuple[Offer | None, str]:
+    """Cheapest offer of this very part within the acceptable delivery; note if none fits."""
+    mine = [o for o in offers if not o.is_analog and o.qty != 0
+            and article_key(o.article) == item.article_key
+            and (not item.brand_key or brand_key(o.brand) == item.brand_key)]
+    if not mine:
+        return None, ""
+    enough = [o for o in mine if o.qty is None or o.qty >= wanted] or mine
+    fast = [o for o in enough if o.days_max <= max_days]
+    if fast:
+        return min(fast, key=lambda o: (o.price_kop, o.days_max)), ""
+    o = min(enough, key=lambda o: (o.days_max, o.price_kop))
+    return o, f"быстрее {max_days} дн. никто не везёт"
+
+
+def price_median(item: MandatoryItem, before: dt.datetime, window_days: int) -> tuple[int | None, int]:
+    since = before - dt.timedelta(days=window_days)
+    q = (PriceQuote.select(PriceQuote.quoted_at, PriceQuote.price_kop)
+         .where((PriceQuote.article_key == item.article_key) & (PriceQuote.brand_key == item.brand_key)
+                & (PriceQuote.quoted_at >= since) & (PriceQuote.quoted_at < before)).tuples())
+    quotes = [(shop_date(at), price) for at, price in q]
+    return median_best_price(quotes), len({d for d, _ in quotes})
+
+
+def price_history(item: MandatoryItem, days: int = 90) -> list[tuple[dt.date, int]]:
+    """Best price per day (for the small chart)."""
+    since = utcnow() - dt.timedelta(days=days)
+    best: dict[dt.date, int] = {}
+    for at, price in (PriceQuote.select(PriceQuote.quoted_at, PriceQuote.price_kop)
+                      .where((PriceQuote.article_key == item.article_key)
+                             & (PriceQuote.brand_key == item.brand_key) & (PriceQuote.quoted_at >= since))
+                      .tuples()):
+        d = shop_date(at)
+        if d not in best or price < best[d]:
+            best[d] = price
+    return sorted(best.items())
+
+
+# -- the run -------------------------------------------------------------------------
+
+@dataclass
+class _Position:
+    item: MandatoryItem
+    keys: list[tuple[str, str]]
+    stats: SalesStats
+    on_hand: int
+    analog_stock: int
+    on_order: int
+
+
+def _line_for(item: MandatoryItem, now: dt.datetime) -> ReorderLine:
+    line = ReorderLine.get_or_none(ReorderLine.item == item)
+    if line is None:
+        line = ReorderLine(item=item, created_at=now, updated_at=now)
+    return line
+
+
+def run(*, now: dt.datetime | None = None, adapters: list[SupplierAdapter] | None = None,
+        items: list[MandatoryItem] | None = None, params: Params | None = None) -> RunSummary:
+    """The nightly run (or a catch-up over ``items``). Safe to run twice."""
+    t0 = time.monotonic()
+    p = params or Params.from_settings()
+    now = now or utcnow()
+    adapters = adapters if adapters is not None else registry.all_suppliers()
+    requests_before = sum(getattr(getattr(a, "http", None), "calls", 0) for a in adapters)
+    run_row = StockWatchRun.create(started_at=now) if items is None else None
+    if items is None:
+        items = list(MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.id))
+    # whole shop days before today: a run at 23:50 and one at 00:10 see the same history shape
+    since, until = whole_days_before(p.history_days, shop_date(now))
+    sales = daily_sales(since, until)
+    first_day = shop_date(since)
+    order_since = now - dt.timedelta(days=p.on_order_days)
+    summary = RunSummary(positions=len(items))
+
+    to_price: list[_Position] = []
+    for item in items:
+        keys = _keys_with_analogs(item)
+        pos = _Position(
+            item=item, keys=keys, stats=stats_for(keys, sales, first_day, p.history_days),
+            on_hand=price_check.stock_on_hand(item.article_key, item.brand_key),
+            analog_stock=sum(price_check.stock_on_hand(a, b) for a, b in keys[1:]),
+            on_order=on_order_qty(keys, order_since),
+        )
+        need = _need(pos, p.default_lead_days, item.pack, 1, p)
+        if need.order:
+            to_price.append(pos)
+            continue
+        state = "on_order" if pos.on_order and (pos.on_hand + pos.analog_stock) < need.reorder_point else "enough"
+        setattr(summary, state, getattr(summary, state) + 1)
+        with write_txn():
+            line = _line_for(item, now)
+            _fill_counts(line, pos)
+            line.state, line.qty, line.reasoning, line.updated_at = state, 0, need.reasoning, now
+            if state == "enough" and line.status == "ordered":
+                line.status = "open"
+            line.ticked = False
+            line.save()
+
+    # ask every supplier about every position that needs buying; each supplier's pool
+    # bounds its own concurrency, so a slow one does not hold up the rest
+    futures = {}
+    remaining: dict[int, int] = {}
+    answers: dict[int, list[price_check.Answer]] = defaultdict(list)
+    for pos in to_price:
+        remaining[pos.item.id] = len(adapters)
+        for a in adapters:
+            f = price_check.submit(a, pos.item.article, pos.item.brand or None,
+                                   use_cache=False, record=False, learn=False)
+            futures[f] = pos
+    by_id = {pos.item.id: pos for pos in to_price}
+    for pos in to_price:
+        if not adapters:
+            _settle(pos, [], now, p, summary)
+    for f in as_completed(futures):
+        pos = futures[f]
+        answers[pos.item.id].append(f.result())
+        remaining[pos.item.id] -= 1
+        if remaining[pos.item.id] == 0:
+            _settle(by_id[pos.item.id], answers.pop(pos.item.id), now, p, summary)
+
+    summary.seconds = time.monotonic() - t0
+    summary.requests = sum(getattr(getattr(a, "http", None), "calls", 0) for a in adapters) - requests_before
+    if run_row is not None:
+        run_row.finished_at = utcnow()
+        run_row.status = "waiting_link" if summary.waiting_link else "done"
+        run_row.positions, run_row.to_buy, run_row.waiting = summary.positions, summary.to_buy, summary.waiting_link
+        run_row.summary = summary.text_ru()
+        run_row.save()
+    log.info("stock watch: %s", summary.text_ru())
+    return summary
+
+
+def _need(pos: _Position, lead_days: int, pack: int, moq: int, p: Params, buying: bool = False):
+    item = pos.item
+    return compute_need(pos.stats, on_hand=pos.on_hand, analog_stock=pos.analog_stock, on_order=pos.on_order,
+                        lead_days=lead_days, review_days=p.review_days, min_qty=item.min_qty,
+                        target_qty=item.target_qty, pack=pack, moq=moq, z=p.z, buying=buying)
+
+
+def _fill_counts(line: ReorderLine, pos: _Position) -> None:
+    line.on_hand, line.analog_stock, line.on_order = pos.on_hand, pos.analog_stock, pos.on_order
+
+
+def _settle(pos: _Position, answers: list[price_check.Answer], now: dt.datetime, p: Params,
+            summary: RunSummary) -> None:
+    """One position's answers are all in: choose, flag and write its line."""
+    item = pos.item
+    offers = [o for a in answers for o in a.offers]
+    all_down = bool(answers) and all(a.link_down for a in answers)
+    any_ok = any(a.ok for a in answers)
+    prelim = _need(pos, p.default_lead_days, item.pack, 1, p)
+    offer, note = best_offer(offers, item, prelim.raw_qty, p.max_delivery_days)
+    with write_txn():
+        median, days_known = price_median(item, now, p.high_price_window_days)
+        quotes = [dict(article_key=item.article_key, brand_key=brand_key(o.brand), supplier=o.supplier,
+                       price_kop=o.price_kop, qty=o.qty, days_min=o.days_min, days_max=o.days_max,
+                       quoted_at=now)
+                  for o in offers if not o.is_analog and article_key(o.article) == item.article_key
+                  and o.price_kop > 0]
+        if quotes:
+            PriceQuote.insert_many(quotes).execute()
+        for o in offers:
+            if o.is_analog and o.brand and item.brand:
+                analogs.learn((item.article, item.brand), (o.article, o.brand))
+        line = _line_for(item, now)
+        _fill_counts(line, pos)
+        line.updated_at = now
+        line.median_kop = median
+        if line.status == "ordered":
+            line.status, line.order = "open", None
+        if offer is None:
+            if not answers:
+                line.state = "no_offer"
+                summary.no_offer += 1
+                why = "поставщики не настроены"
+            elif all_down or (not any_ok and any(a.link_down for a in answers)):
+                line.state = "waiting_link"
+                summary.waiting_link += 1
+                why = "нет связи с поставщиками — проценка будет сделана, когда связь появится"
+            elif not any_ok:
+                line.state = "no_offer"
+                summary.no_offer += 1
+                why = "поставщики ответили ошибкой: " + "; ".join(
+                    f"{a.supplier_name}: {a.error}" for a in answers if a.error)
+            else:
+                line.state = "no_offer"
+                summary.no_offer += 1
+                why = "ни у одного поставщика нет в наличии"
+            line.qty = prelim.qty
+            line.reasoning = f"{prelim.reasoning}. {why}"
+            line.supplier, line.offer_key, line.price_kop = "", "", None
+            line.days_min = line.days_max = None
+            line.save()
+            return
+        pack = max(item.pack or 1, offer.pack or 1)
+        # the decision to buy is taken; how much comes from this offer's delivery time
+        need = _need(pos, offer.days_max, pack, offer.min_qty, p, buying=True)
+        qty = need.qty
+        high = is_high_price(offer.price_kop, median, p.high_price_factor,
+                             min_days=p.high_price_min_days, days_known=days_known)
+        line.state = "high_price" if high else "buy"
+        if high:
+            summary.high_price += 1
+        else:
+            summary.to_buy += 1
+        line.qty = qty
+        line.supplier, line.offer_key = offer.supplier, offer.offer_key
+        line.offer_article, line.offer_brand, line.offer_name = offer.article, offer.brand, offer.name
+        line.price_kop, line.days_min, line.days_max, line.pack = offer.price_kop, offer.days_min, offer.days_max, pack
+        line.priced_at = now
+        reasoning = need.reasoning
+        if note:
+            reasoning += f"; {note}"
+        if high:
+            reasoning += (f"; лучшая цена {offer.price_kop / 100:.0f} ₽ выше обычной "
+                          f"({median / 100:.0f} ₽) более чем в {p.high_price_factor:g} раза — подождать").replace(".", ",")
+        line.reasoning = reasoning
+        line.save()
+
+
+def catch_up(adapters: list[SupplierAdapter] | None = None) -> RunSummary | None:
+    """Price the lines that waited for the link; None when there is nothing to do."""
+    waiting = list(MandatoryItem.select().join(ReorderLine)
+                   .where((ReorderLine.state == "waiting_link") & MandatoryItem.active))
+    if not waiting:
+        return None
+    summary = run(items=waiting, adapters=adapters)
+    if summary.waiting_link < len(waiting):
+        last = StockWatchRun.select().order_by(StockWatchRun.id.desc()).first()
+        if last and last.status == "waiting_link" and summary.waiting_link == 0:
+            last.status = "done"
+            last.summary += f"; догнали после восстановления связи: {summary.text_ru()}"
+            last.save()
+    return summary
+
+
+# -- the morning page: list, ticks, ordering ----------------------------------------
+
+def reorder_lines(state: str = "", supplier: str = "", search: str = "", show_all: bool = False):
+    q = (ReorderLine.select(ReorderLine, MandatoryItem).join(MandatoryItem)
+         .order_by(ReorderLine.supplier, MandatoryItem.article))
+    if not show_all:
+        q = q.where(ReorderLine.status == "open",
+                    ReorderLine.state.in_(("buy", "high_price", "waiting_link", "no_offer")))
+    if state:
+        q = q.where(ReorderLine.state == state)
+    if supplier:
+        q = q.where(ReorderLine.supplier == supplier)
+    if search:
+        akey = article_key(search)
+        q = q.where(MandatoryItem.article_key.contains(akey) | MandatoryItem.name.contains(search))
+    order = {s: i for i, s in enumerate(("buy", "high_price", "waiting_link", "no_offer", "on_order", "enough"))}
+    return sorted(q, key=lambda ln: (order.get(ln.state, 9), ln.supplier, ln.item.article))
+
+
+def set_ticked(line_id: int, ticked: bool, actor=None) -> ReorderLine:
+    line = ReorderLine.get_by_id(line_id)
+    if line.ticked != ticked:
+        line.ticked = ticked
+        line.save()
+    return line
+
+
+def set_qty(line_id: int, qty: int, actor=None) -> ReorderLine:
+    if qty < 0 or qty > 100000:
+        raise InputError("Количество должно быть от 0 до 100 000", field="qty")
+    with write_txn():
+        line = ReorderLine.get_by_id(line_id)
+        changes = audit.diff(line, {"qty": qty})
+        if changes:
+            line.save()
+            audit.record(actor, "reorder.qty", line, changes)
+    return line
+
+
+def order_selected(line_ids: Iterable[int], actor=None) -> list[SupplierOrder]:
+    """Ticked lines -> one queued supplier order per supplier (the outbox), atomically."""
+    ids = [int(i) for i in line_ids]
+    if not ids:
+        raise InputError("Отметьте строки, которые нужно заказать")
+    now = utcnow()
+    orders: list[SupplierOrder] = []
+    with write_txn():
+        lines = list(ReorderLine.select(ReorderLine, MandatoryItem).join(MandatoryItem)
+                     .where(ReorderLine.id.in_(ids)).order_by(ReorderLine.id))
+        skipped = [ln for ln in lines if ln.status != "open" or not ln.supplier or ln.qty <= 0]
+        if skipped:
+            names = ", ".join(ln.item.article for ln in skipped[:5])
+            raise InputError(f"Эти строки нельзя заказать (нет поставщика или уже заказаны): {names}")
+        by_supplier: dict[str, list[ReorderLine]] = defaultdict(list)
+        for ln in lines:
+            by_supplier[ln.supplier].append(ln)
+        for code, group in sorted(by_supplier.items()):
+            order = SupplierOrder.create(supplier=code, status="queued", source="stock", created_by=actor,
+                                         created_at=now, next_attempt_at=now)
+            for ln in group:
+                SupplierOrderLine.create(
+                    order=order, reorder_line=ln, article=ln.offer_article or ln.item.article,
+                    brand=ln.offer_brand or ln.item.brand, article_key=ln.item.article_key,
+                    brand_key=ln.item.brand_key, name=ln.offer_name or ln.item.name,
+                    offer_key=ln.offer_key, qty=ln.qty, price_kop=ln.price_kop, status="queued", updated_at=now)
+                ln.status, ln.order, ln.ticked, ln.updated_at = "ordered", order, False, now
+                ln.save()
+            audit.record(actor, "supplier_order.create", order,
+                         {"lines": (None, ", ".join(f"{ln.item.article} x{ln.qty}" for ln in group))})
+            orders.append(order)
+    return orders
+
+
+def drain_outbox(now: dt.datetime | None = None, limit: int = 50) -> dict[str, int]:
+    """Place queued supplier orders; a link that is down leaves them queued for later."""
+    now = now or utcnow()
+    result = {"placed": 0, "waiting": 0, "failed": 0}
+    due = list(SupplierOrder.select()
+               .where(SupplierOrder.status.in_(("queued", "placing"))
+                      & (SupplierOrder.next_attempt_at.is_null() | (SupplierOrder.next_attempt_at <= now)))
+               .order_by(SupplierOrder.id).limit(limit))
+    for order in due:
+        # claim it (another worker or `prilavok stock-check` may drain at the same time); a
+        # claim left by a crash expires and the order is sent again with the same client
+        # reference, which the supplier de-duplicates
+        claimed = (SupplierOrder.update(status="placing", next_attempt_at=now + dt.timedelta(minutes=10))
+                   .where((SupplierOrder.id == order.id) & (SupplierOrder.status == order.status)
+                          & (SupplierOrder.next_attempt_at.is_null()
+                             | (SupplierOrder.next_attempt_at == order.next_attempt_at)))
+                   .execute())
+        if not claimed:
+            continue
+        order = SupplierOrder.get_by_id(order.id)
+        try:
+            adapter = registry.get(order.supplier)
+        except KeyError:
+            _fail(order, f"поставщик {order.supplier} не настроен", now)
+            result["failed"] += 1
+            continue
+        lines = list(order.lines.order_by(SupplierOrderLine.id))
+        request = [OrderLine(article=ln.article, brand=ln.brand, qty=ln.qty, offer_key=ln.offer_key,
+                             price_kop=ln.price_kop, ref=str(ln.id)) for ln in lines]
+        try:
+            ref = adapter.place_order(request, client_ref=order.client_ref)
+        except LinkDown as e:
+            order.status = "queued"
+            order.attempts += 1
+            order.next_attempt_at = now + dt.timedelta(minutes=min(30, 2 ** min(order.attempts, 5)))
+            order.last_error = f"нет связи: {e.detail}"[:500]
+            order.save()
+            result["waiting"] += 1
+            continue
+        except (OrderRejected, SupplierError) as e:
+            _fail(order, e.message_ru, now)
+            result["failed"] += 1
+            continue
+        with write_txn():
+            order.status, order.ref, order.placed_at = "placed", ref.ref, now
+            order.attempts += 1
+            order.last_error = ""
+            order.save()
+            _apply_statuses(lines, ref.lines, now)
+        audit.record(None, "supplier_order.placed", order, {"ref": ("", ref.ref)})
+        result["placed"] += 1
+    return result
+
+
+def _fail(order: SupplierOrder, message: str, now: dt.datetime) -> None:
+    from appliance import notifications
+
+    with write_txn():
+        order.status, order.last_error = "failed", message[:500]
+        order.save()
+        SupplierOrderLine.update(status="refused", reason=message[:500], updated_at=now).where(
+            SupplierOrderLine.order == order).execute()
+        ReorderLine.update(status="open", order=None).where(ReorderLine.order == order).execute()
+    notifications.raise_notification(
+        "order_problem", f"supplier_order:{order.id}", f"Заказ поставщику {order.supplier} не принят",
+        body=message, url="/stock/reorder")
+
+
+def _apply_statuses(lines: list[SupplierOrderLine], statuses, now: dt.datetime) -> list[SupplierOrderLine]:
+    """Match the supplier's line statuses to ours (by our ref, else by article)."""
+    by_ref = {s.ref: s for s in statuses if s.ref}
+    by_article = defaultdict(list)
+    for s in statuses:
+        by_article[article_key(s.article)].append(s)
+    refused = []
+    for ln in lines:
+        st = by_ref.get(str(ln.id)) or (by_article.get(ln.article_key) or [None])[0]
+        if st is None:
+            if ln.status == "queued":
+                ln.status, ln.updated_at = "ordered", now
+                ln.save()
+            continue
+        if st.status != ln.status or st.reason != ln.reason or (st.line_ref and st.line_ref != ln.line_ref):
+            if st.status == "refused" and ln.status != "refused":
+                refused.append(ln)
+            ln.status, ln.reason, ln.updated_at = st.status, st.reason, now
+            ln.line_ref = st.line_ref or ln.line_ref
+            ln.save()
+    if refused:
+        from appliance import notifications
+
+        order = refused[0].order
+        notifications.raise_notification(
+            "order_problem", f"supplier_refusal:{order.id}",
+            f"Отказ поставщика {order.supplier}: {', '.join(ln.article for ln in refused)}",
+            body="; ".join(f"{ln.article}: {ln.reason}" for ln in refused), url="/stock/reorder")
+    return refused
+
+
+def poll_statuses(now: dt.datetime | None = None, limit: int = 100) -> int:
+    """Ask suppliers about placed orders that still have open lines; returns orders polled."""
+    now = now or utcnow()
+    polled = 0
+    orders = list(SupplierOrder.select().where(SupplierOrder.status == "placed")
+                  .order_by(SupplierOrder.polled_at.asc(nulls="first"), SupplierOrder.id).limit(limit))
+    for order in orders:
+        lines = list(order.lines)
+        if all(ln.status in ("shipped", "refused", "received") for ln in lines):
+            order.status = "closed"
+            order.save()
+            continue
+        try:
+            statuses = registry.get(order.supplier).line_status(order.ref)
+        except KeyError:
+            continue
+        except SupplierError as e:
+            log.info("status poll of %s %s: %s", order.supplier, order.ref, e.detail or e)
+            continue
+        with write_txn():
+            _apply_statuses(lines, statuses, now)
+            order.polled_at = now
+            order.save()
+        polled += 1
+    return polled
+
+
+# -- the mandatory list ------------------------------------------------------------
+
+def save_item(data: dict, actor=None, item: MandatoryItem | None = None) -> MandatoryItem:
+    article = (data.get("article") or "").strip()
+    brand = (data.get("brand") or "").strip()
+    if not article:
+        raise InputError("Укажите артикул", field="article")
+
+    def num(name, default, allow_none=False):
+        raw = str(data.get(name) if data.get(name) is not None else "").strip()
+        if raw == "":
+            if allow_none:
+                return None
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise InputError(f"«{raw}» — не число", field=name) from None
+        if value < 0:
+            raise InputError("Число не может быть отрицательным", field=name)
+        return value
+
+    values = dict(article=article, brand=brand, article_key=article_key(article), brand_key=brand_key(brand),
+                  name=(data.get("name") or "").strip(), min_qty=num("min_qty", 1),
+                  target_qty=num("target_qty", None, allow_none=True), pack=max(1, num("pack", 1)))
+    now = utcnow()
+    with write_txn():
+        clash = MandatoryItem.get_or_none((MandatoryItem.article_key == values["article_key"])
+                                          & (MandatoryItem.brand_key == values["brand_key"]))
+        if clash and (item is None or clash.id != item.id):
+            if item is None and not clash.active:
+                item = clash
+                values["active"] = True
+            else:
+                raise InputError(f"{article} {brand} уже есть в списке", field="article")
+        if item is None:
+            item = MandatoryItem.create(created_at=now, **values)
+            audit.record(actor, "mandatory.create", item, {k: (None, v) for k, v in values.items()
+                                                           if k in ("article", "brand", "min_qty")})
+        else:
+            changes = audit.diff(item, values)
+            if changes:
+                item.updated_at = now
+                item.save()
+                audit.record(actor, "mandatory.update", item, changes)
+    return item
+
+
+def remove_item(item_id: int, actor=None) -> None:
+    with write_txn():
+        item = MandatoryItem.get_by_id(item_id)
+        item.active = False
+        item.updated_at = utcnow()
+        item.save()
+        ReorderLine.delete().where((ReorderLine.item == item) & (ReorderLine.status == "open")).execute()
+        audit.record(actor, "mandatory.remove", item, {"active": (True, False)})
+
+
+CSV_HEADER = ["Артикул", "Бренд", "Наименование", "Мин. остаток", "Целевой остаток", "Кратность"]
+
+
+def import_mandatory_csv(text: str, actor=None) -> int:
+    """Rows ``article;brand;name;min;target;pack``; all or nothing."""
+    import csv
+    import io
+
+    try:
+        delim = csv.Sniffer().sniff(text[:2048], delimiters=";,\t").delimiter
+    except csv.Error:
+        delim = ";"
+    rows = list(csv.reader(io.StringIO(text), delimiter=delim))
+    if rows and rows[0] and rows[0][0].strip().lower() in ("артикул", "article"):
+        rows = rows[1:]
+    count = 0
+    with write_txn():
+        for n, cells in enumerate(rows, start=2):
+            cells = [c.strip() for c in cells] + [""] * 6
+            if not any(cells):
+                continue
+            data = dict(article=cells[0], brand=cells[1], name=cells[2], min_qty=cells[3] or "1",
+                        target_qty=cells[4], pack=cells[5] or "1")
+            existing = MandatoryItem.get_or_none((MandatoryItem.article_key == article_key(cells[0]))
+                                                 & (MandatoryItem.brand_key == brand_key(cells[1])))
+            try:
+                save_item(data, actor, item=existing)
+            except InputError as e:
+                raise InputError(f"Строка {n}: {e.message}", field="file") from e
+            count += 1
+    return count
+
+
+def export_mandatory_csv() -> str:
+    import csv
+    import io
+
+    out = io.StringIO()
+    w = csv.writer(out, delimiter=";", lineterminator="\n")
+    w.writerow(CSV_HEADER)
+    for it in MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.article):
+        w.writerow([it.article, it.brand, it.name, it.min_qty, "" if it.target_qty is None else it.target_qty,
+                    it.pack])
+    return out.getvalue()
