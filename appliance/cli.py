@@ -106,6 +106,8 @@ def cmd_restore(args) -> int:
 def cmd_serve(args) -> int:
     from appliance import runtime
 
+    if args.child_fd is not None:
+        return runtime.serve_child(args.child_fd, args.child_of)
     return runtime.serve(port=args.port, announce=not args.no_announce)
 
 
@@ -137,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="только веб-интерфейс (waitress) и объявление zeroconf")
     p.add_argument("--port", type=int)
     p.add_argument("--no-announce", action="store_true")
+    p.add_argument("--child-fd", type=int, help=argparse.SUPPRESS)  # a web process started by serve itself
+    p.add_argument("--child-of", type=int, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("worker", help="только фоновые задачи (huey)")
     p.set_defaults(func=cmd_worker)

@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 
-from appliance import hooks, settings, sms_outbox, status
+from appliance import hooks, runtime, settings, sms_outbox, status
 from appliance.clock import utcnow
 from hardware.modem import ModemWatchdog
 from hardware.modem_errors import ModemError
@@ -144,6 +144,7 @@ def main() -> int:
     from db import migrate, open_from_settings
 
     cfg = settings.get()
+    runtime.hold_service_lock("devices")
     open_from_settings(cfg)
     migrate()
     devices = Devices(cfg)

@@ -254,11 +254,7 @@ class Exchange:
                 time.sleep(0.5)
         entry = ImportLog.get_by_id(log_id)
         if entry.status == "running":
-            if (thread is None or not thread.is_alive()) and not importer.running_in_another_process(log_id):
-                entry.status = "failed"
-                entry.error = f"Файл {entry.filename}: загрузка прервана (перезапуск программы). 1С повторит обмен."
-                entry.finished_at = clock.utcnow()
-                entry.save()
+            if importer.fail_interrupted(entry):
                 return Reply.failure(entry.error)
             done, total = importer.progress_of(entry)
             percent = int(done * 100 / total) if total else 0
