@@ -55,6 +55,10 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "password": "",  # empty: the HTTP exchange refuses everyone
         "file_limit": "104857600",  # bytes per upload request 1C may send (it splits bigger files)
         "zip": "yes",  # accept zip archives from 1C
+        # A zip from 1C is refused before unpacking when it would unpack to more than this (MB;
+        # a 100,000-item catalogue with offers is ~650 MB of XML)...
+        "max_unzipped_mb": "1024",
+        "max_zip_ratio": "100",  # ...or, above 32 MB, is packed tighter than this (1C's XML: 8-30x)
         "import_step_seconds": "20",  # answer "progress" to 1C after this long, keep importing
         "drop_dir": "",  # empty: <data_dir>/exchange/in (with done/ and failed/ beside)
         "csv_mapping": "",  # empty: <data_dir>/exchange/csv-mapping.ini if it exists
