@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 DEFAULT_SECRET = "change-me-demo-secret"
+MIN_SECRET_LENGTH = 32  # the session cookie is signed with it: a short key can be guessed offline
 
 DEFAULTS: dict[str, dict[str, str]] = {
     "app": {
@@ -233,8 +234,13 @@ class Settings:
     def production_problems(self) -> list[str]:
         """Why this configuration must not run as a real shop's box."""
         problems = []
-        if self.get("app", "secret_key") in ("", DEFAULT_SECRET):
-            problems.append("[app] secret_key is the default; set a long random value")
+        secret = self.get("app", "secret_key") or ""
+        if secret == DEFAULT_SECRET:
+            problems.append("[app] secret_key — значение из демо-режима; задайте своё длинное случайное")
+        elif len(secret) < MIN_SECRET_LENGTH:
+            problems.append(f"[app] secret_key короче {MIN_SECRET_LENGTH} символов: подобрать такой ключ и подделать "
+                            "вход легко; задайте длинное случайное значение "
+                            "(python3 -c 'import secrets; print(secrets.token_hex(32))')")
         return problems
 
 
