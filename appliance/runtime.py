@@ -91,14 +91,13 @@ def _refuse_production_problems(cfg) -> None:
     problems = cfg.production_problems()
     demo_users = staff.uses_demo_password()
     if demo_users:
-        problems.append("демо-пароль всё ещё у пользователей: " + ", ".join(demo_users))
+        problems.append("demo password still set for: " + ", ".join(demo_users))
     demo_tokens = devices.live_demo_tokens()
     if demo_tokens:
-        problems.append("работают демо-ключи устройств из README (" + ", ".join(demo_tokens) + "): отзовите их "
-                        "на странице «Устройства» мастерской и выдайте новые")
+        problems.append("demo device tokens from the README still live (" + ", ".join(demo_tokens) + "): revoke "
+                        "them on «Табло и сайт» (or prilavok revoke-token) and issue new ones")
     if problems:
-        raise SystemExit("Прилавок не запущен в рабочем режиме ([app] mode = production):\n  - "
-                         + "\n  - ".join(problems))
+        raise SystemExit("Refusing to start in production mode:\n  - " + "\n  - ".join(problems))
 
 
 def serve(port: int | None = None, announce: bool = True) -> int:

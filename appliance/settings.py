@@ -235,12 +235,12 @@ class Settings:
         """Why this configuration must not run as a real shop's box."""
         problems = []
         secret = self.get("app", "secret_key") or ""
-        if secret == DEFAULT_SECRET:
-            problems.append("[app] secret_key — значение из демо-режима; задайте своё длинное случайное")
+        if secret in ("", DEFAULT_SECRET):
+            problems.append("[app] secret_key is the default; set a long random value")
         elif len(secret) < MIN_SECRET_LENGTH:
-            problems.append(f"[app] secret_key короче {MIN_SECRET_LENGTH} символов: подобрать такой ключ и подделать "
-                            "вход легко; задайте длинное случайное значение "
-                            "(python3 -c 'import secrets; print(secrets.token_hex(32))')")
+            problems.append(f"[app] secret_key is shorter than {MIN_SECRET_LENGTH} characters (a short key signing "
+                            "the session cookie can be guessed); set a long random value: "
+                            "python3 -c 'import secrets; print(secrets.token_hex(32))'")
         return problems
 
 

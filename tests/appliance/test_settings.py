@@ -28,7 +28,7 @@ def test_production_refuses_default_secret(tmp_path):
 def test_production_refuses_a_short_secret():
     short = Settings(None, environ={"PRILAVOK_APP_MODE": "production", "PRILAVOK_APP_SECRET_KEY": "x"})
     (problem,) = short.production_problems()
-    assert "secret_key короче 32 символов" in problem
+    assert "secret_key is shorter than 32 characters" in problem
     assert Settings(None, environ={"PRILAVOK_APP_MODE": "production",
                                    "PRILAVOK_APP_SECRET_KEY": "s" * 31}).production_problems()
     assert Settings(None, environ={"PRILAVOK_APP_MODE": "production",
