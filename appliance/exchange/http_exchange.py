@@ -165,8 +165,7 @@ class Exchange:
     def file(self, req: ExchangeRequest, session: ExchangeSession, exchange_type: str) -> Reply:
         name = safe_name(req.params.get("filename", ""))
         if name is None:
-            return _refuse(req.params.get("filename", ""), f"Недопустимое имя файла {req.params.get('filename', '')!r}: "
-                                                                   "путь выходит за папку обмена")
+            return _refuse_name(req.params.get("filename", ""))
         if req.body is None:
             return Reply.failure("Пустой запрос: нет содержимого файла")
         folder = self._folder(session)
@@ -194,7 +193,7 @@ class Exchange:
     def import_(self, req: ExchangeRequest, session: ExchangeSession, exchange_type: str) -> Reply:
         name = safe_name(req.params.get("filename", ""))
         if name is None:
-            return Reply.failure(f"Недопустимое имя файла: {req.params.get('filename', '')!r}")
+            return _refuse_name(req.params.get("filename", ""))
         folder = self._folder(session)
         refused = _unzip_all(folder)
         if refused:
@@ -208,7 +207,7 @@ class Exchange:
                 _remove_if_done(folder)
                 return Reply("success\n")
             if not path.exists():
-                return Reply.failure(f"Файл {name} не был передан (mode=file) до mode=import")
+                return _refuse(str(name), f"Файл {name} не был передан (mode=file) до mode=import")
             def remember(entry):
                 ExchangeState.create(session=session.id, filename=str(name), import_log=entry.id,
                                      started_at=clock.utcnow())
@@ -315,6 +314,10 @@ def _refuse(filename: str, reason: str) -> Reply:
     """Answer 1C `failure` and leave the refusal on «Обмен с 1С» (1C's own log is rarely read)."""
     importer.log_refusal(filename or "(без имени)", "http", reason)
     return Reply.failure(reason)
+
+
+def _refuse_name(filename: str) -> Reply:
+    return _refuse(filename, f"Недопустимое имя файла {filename!r}: путь выходит за папку обмена")
 
 
 def _closed_document(path: Path) -> bool:
