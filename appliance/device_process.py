@@ -13,7 +13,7 @@ import signal
 import threading
 import time
 
-from appliance import hooks, settings, status
+from appliance import hooks, runtime, settings, status
 from appliance.clock import utcnow
 from appliance.sms import outbox as sms_outbox
 from hardware.modem import ModemWatchdog
@@ -145,6 +145,7 @@ def main() -> int:
     from db import migrate, open_from_settings
 
     cfg = settings.get()
+    runtime.hold_service_lock("devices")
     open_from_settings(cfg)
     migrate()
     devices = Devices(cfg)

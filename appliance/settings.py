@@ -13,6 +13,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 DEFAULT_SECRET = "change-me-demo-secret"
+MIN_SECRET_LENGTH = 32  # the session cookie is signed with it: a short key can be guessed offline
 
 DEFAULTS: dict[str, dict[str, str]] = {
     "app": {
@@ -55,6 +56,10 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "password": "",  # empty: the HTTP exchange refuses everyone
         "file_limit": "104857600",  # bytes per upload request 1C may send (it splits bigger files)
         "zip": "yes",  # accept zip archives from 1C
+        # A zip from 1C is refused before unpacking when it would unpack to more than this (MB;
+        # a 100,000-item catalogue with offers is ~650 MB of XML)...
+        "max_unzipped_mb": "1024",
+        "max_zip_ratio": "100",  # ...or, above 32 MB, is packed tighter than this (1C's XML: 8-30x)
         "import_step_seconds": "20",  # answer "progress" to 1C after this long, keep importing
         "drop_dir": "",  # empty: <data_dir>/exchange/in (with done/ and failed/ beside)
         "csv_mapping": "",  # empty: <data_dir>/exchange/csv-mapping.ini if it exists
@@ -229,8 +234,13 @@ class Settings:
     def production_problems(self) -> list[str]:
         """Why this configuration must not run as a real shop's box."""
         problems = []
-        if self.get("app", "secret_key") in ("", DEFAULT_SECRET):
+        secret = self.get("app", "secret_key") or ""
+        if secret in ("", DEFAULT_SECRET):
             problems.append("[app] secret_key is the default; set a long random value")
+        elif len(secret) < MIN_SECRET_LENGTH:
+            problems.append(f"[app] secret_key is shorter than {MIN_SECRET_LENGTH} characters (a short key signing "
+                            "the session cookie can be guessed); set a long random value: "
+                            "python3 -c 'import secrets; print(secrets.token_hex(32))'")
         return problems
 
 

@@ -95,7 +95,7 @@ def cmd_restore(args) -> int:
     from appliance.errors import InputError
 
     try:
-        kept = backup.restore(Path(args.file))
+        kept = backup.restore(Path(args.file), unverified=args.unverified)
     except InputError as exc:
         print(exc.message, file=sys.stderr)
         return 1
@@ -106,6 +106,8 @@ def cmd_restore(args) -> int:
 def cmd_serve(args) -> int:
     from appliance import runtime
 
+    if args.child_fd is not None:
+        return runtime.serve_child(args.child_fd, args.child_of)
     return runtime.serve(port=args.port, announce=not args.no_announce)
 
 
@@ -137,6 +139,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="только веб-интерфейс (waitress) и объявление zeroconf")
     p.add_argument("--port", type=int)
     p.add_argument("--no-announce", action="store_true")
+    p.add_argument("--child-fd", type=int, help=argparse.SUPPRESS)  # a web process started by serve itself
+    p.add_argument("--child-of", type=int, help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("worker", help="только фоновые задачи (huey)")
     p.set_defaults(func=cmd_worker)
@@ -151,8 +155,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("backup", help="резервная копия базы сейчас")
     p.add_argument("--dir", help="куда положить (по умолчанию var/backups)")
     p.set_defaults(func=cmd_backup)
-    p = sub.add_parser("restore", help="восстановить базу из резервной копии")
+    p = sub.add_parser("restore", help="восстановить базу из резервной копии (при остановленных службах)",
+                       description="Копия проверяется по файлу контрольной суммы <копия>.sha256, который "
+                                   "пишет prilavok backup; копия, не совпадающая с ним, не восстанавливается.")
     p.add_argument("file")
+    p.add_argument("--unverified", action="store_true",
+                   help="восстановить копию без файла .sha256 (сделанную старой версией или скопированную без "
+                        "него): проверяется только целостность базы, а не то, что копию не меняли")
     p.set_defaults(func=cmd_restore)
     p = sub.add_parser("migrate", help="обновить схему базы до текущей версии")
     p.add_argument("--target", help="остановиться после этой миграции")

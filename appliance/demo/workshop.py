@@ -11,13 +11,10 @@ import datetime as dt
 from appliance import notifications
 from appliance.clock import local_to_utc, to_local
 from appliance.workshop import schedule
-from appliance.workshop.devices import hash_token
+from appliance.workshop.devices import DEMO_TABLET_TOKEN, DEMO_WEBSITE_TOKEN, hash_token
 from db.models.customers import Customer, Vehicle
 from db.models.staff import Staff
 from db.models.workshop import Booking, DeviceToken, Finding, PartLine, StatusChange, WorkLine, WorkOrder
-
-DEMO_TABLET_TOKEN = "demo-tablet"
-DEMO_WEBSITE_TOKEN = "demo-website"
 
 JOBS = [  # (works with price in roubles and norm-hours, parts with price)
     ([("Замена масла ДВС и фильтра", 0.5, 900)], [("Масло моторное 5W-30 4 л", 1, 3400), ("Фильтр масляный", 1, 450)]),

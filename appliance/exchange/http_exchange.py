@@ -46,8 +46,9 @@ log = logging.getLogger(__name__)
 
 COOKIE_NAME = "prilavok_1c"
 SESSION_TTL = timedelta(hours=24)
-MAX_UNZIPPED = 4 * 1024 ** 3  # a zip bomb stops here
-MAX_RATIO = 200  # ...or at this compression ratio per member
+# Real 1C exports deflate 8-30x (import.xml ~5 KB and offers.xml ~1.5 KB per item); the
+# ratio of a whole archive is judged only above this size, a small file of blanks is harmless.
+RATIO_FROM_BYTES = 32 * 1024 ** 2
 
 _THREADS: dict[int, threading.Thread] = {}
 
@@ -152,7 +153,7 @@ class Exchange:
     def init(self, req: ExchangeRequest, session: ExchangeSession, exchange_type: str) -> Reply:
         folder = self._folder(session)
         if folder.exists():
-            shutil.rmtree(folder, ignore_errors=True)
+            _abandon(folder, "1С начала обмен заново")
         ExchangeState.delete().where(ExchangeState.session == session.id).execute()
         folder.mkdir(parents=True, exist_ok=True)
         zip_ok = "yes" if _cfg().getbool("exchange", "zip", fallback=True) else "no"
@@ -164,10 +165,11 @@ class Exchange:
     def file(self, req: ExchangeRequest, session: ExchangeSession, exchange_type: str) -> Reply:
         name = safe_name(req.params.get("filename", ""))
         if name is None:
-            return Reply.failure(f"Недопустимое имя файла: {req.params.get('filename', '')!r}")
+            return _refuse_name(req.params.get("filename", ""))
         if req.body is None:
             return Reply.failure("Пустой запрос: нет содержимого файла")
-        dest = self._folder(session) / Path(*name.parts)
+        folder = self._folder(session)
+        dest = folder / Path(*name.parts)
         dest.parent.mkdir(parents=True, exist_ok=True)
         limit = _cfg().getint("exchange", "file_limit", fallback=104857600)
         written = 0
@@ -178,30 +180,34 @@ class Exchange:
                     break
                 written += len(chunk)
                 if written > limit * 1.05 + 65536:
-                    return Reply.failure(f"Часть файла больше file_limit={limit} байт")
+                    fh.close()
+                    dest.unlink(missing_ok=True)
+                    return _refuse(str(name), f"Файл {name}: часть файла больше file_limit={limit} байт")
                 fh.write(chunk)
         log.info("1c exchange: %s +%d bytes (%s)", name, written, exchange_type)
         if exchange_type == "sale":
-            return self._sale_file(session, dest, name)
+            # 1C cuts a big file into pieces of exactly file_limit: a shorter piece is the last one.
+            return self._sale_file(session, dest, name, last_piece=written < limit)
         return Reply("success\n")
 
     def import_(self, req: ExchangeRequest, session: ExchangeSession, exchange_type: str) -> Reply:
         name = safe_name(req.params.get("filename", ""))
         if name is None:
-            return Reply.failure(f"Недопустимое имя файла: {req.params.get('filename', '')!r}")
+            return _refuse_name(req.params.get("filename", ""))
         folder = self._folder(session)
-        try:
-            self._unzip_all(folder)
-        except (zipfile.BadZipFile, ValueError) as exc:
-            return Reply.failure(f"Архив от 1С не распаковался: {exc}")
+        refused = _unzip_all(folder)
+        if refused:
+            return refused
         path = folder / Path(*name.parts)
         state = ExchangeState.get_or_none((ExchangeState.session == session.id)
                                           & (ExchangeState.filename == str(name)))
         if state is None or state.import_log_id is None:
-            if not path.exists():
-                return Reply.failure(f"Файл {name} не был передан (mode=file) до mode=import")
             if path.suffix.lower() != ".xml":
-                return Reply("success\n")  # pictures and the like: nothing to import
+                path.unlink(missing_ok=True)  # pictures and the like: nothing to import
+                _remove_if_done(folder)
+                return Reply("success\n")
+            if not path.exists():
+                return _refuse(str(name), f"Файл {name} не был передан (mode=file) до mode=import")
             def remember(entry):
                 ExchangeState.create(session=session.id, filename=str(name), import_log=entry.id,
                                      started_at=clock.utcnow())
@@ -209,8 +215,8 @@ class Exchange:
             entry, thread = importer.run_in_background(path, before_start=remember, source="http",
                                                        filename=str(name), move=True)
             _THREADS[entry.id] = thread
-            return self._wait(entry.id, thread)
-        return self._wait(state.import_log_id, _THREADS.get(state.import_log_id))
+            return self._wait(entry.id, thread, folder)
+        return self._wait(state.import_log_id, _THREADS.get(state.import_log_id), folder)
 
     def query(self, req: ExchangeRequest, session: ExchangeSession, exchange_type: str) -> Reply:
         """The site's orders for 1C: Prilavok takes orders at the counter, so there are none."""
@@ -221,6 +227,8 @@ class Exchange:
         return Reply(xml, content_type="application/xml; charset=utf-8")
 
     def success(self, req: ExchangeRequest, session: ExchangeSession, exchange_type: str) -> Reply:
+        if req.params.get("mode") in ("complete", "deactivate"):
+            _remove_if_done(self._folder(session))
         return Reply("success\n")
 
     # -- helpers
@@ -237,12 +245,18 @@ class Exchange:
         return sessions_dir() / session.cookie
 
     def _cleanup(self) -> None:
-        old = clock.utcnow() - timedelta(days=2)
-        for session in ExchangeSession.select().where(ExchangeSession.last_seen_at < old):
-            shutil.rmtree(self._folder(session), ignore_errors=True)
+        """Expired sessions lose their folder (what 1C left unimported gets a log row), old rows go."""
+        now = clock.utcnow()
+        live = {s.cookie for s in ExchangeSession.select(ExchangeSession.cookie)
+                .where(ExchangeSession.last_seen_at >= now - SESSION_TTL)}
+        if sessions_dir().is_dir():
+            for folder in sessions_dir().iterdir():
+                if folder.is_dir() and folder.name not in live:
+                    _abandon(folder, "обмен не был завершён")
+        for session in ExchangeSession.select().where(ExchangeSession.last_seen_at < now - timedelta(days=2)):
             session.delete_instance(recursive=True)
 
-    def _wait(self, log_id: int, thread: threading.Thread | None) -> Reply:
+    def _wait(self, log_id: int, thread: threading.Thread | None, folder: Path) -> Reply:
         step = _cfg().getfloat("exchange", "import_step_seconds", fallback=20.0)
         if thread is not None:
             thread.join(timeout=max(step, 0))
@@ -254,58 +268,37 @@ class Exchange:
                 time.sleep(0.5)
         entry = ImportLog.get_by_id(log_id)
         if entry.status == "running":
-            if (thread is None or not thread.is_alive()) and not importer.running_in_another_process(log_id):
-                entry.status = "failed"
-                entry.error = f"Файл {entry.filename}: загрузка прервана (перезапуск программы). 1С повторит обмен."
-                entry.finished_at = clock.utcnow()
-                entry.save()
+            if importer.fail_interrupted(entry):
                 return Reply.failure(entry.error)
             done, total = importer.progress_of(entry)
             percent = int(done * 100 / total) if total else 0
             return Reply(f"progress\nЗагрузка {entry.filename}: {percent}%\n")
         _THREADS.pop(log_id, None)
+        _remove_if_done(folder)
         if entry.status == "failed":
             return Reply.failure(entry.error.replace("\n", " "))
         return Reply(f"success\nЗагружено: создано {entry.created}, обновлено {entry.updated}, "
                      f"без изменений {entry.skipped}\n")
 
-    def _unzip_all(self, folder: Path) -> None:
-        for archive in sorted(folder.glob("*.zip")):
-            with zipfile.ZipFile(archive) as zf:
-                total = 0
-                for info in zf.infolist():
-                    if info.is_dir():
-                        continue
-                    name = safe_name(info.filename)
-                    if name is None:
-                        raise ValueError(f"недопустимое имя внутри архива: {info.filename!r}")
-                    total += info.file_size
-                    if total > MAX_UNZIPPED or (info.compress_size and info.file_size / info.compress_size > MAX_RATIO
-                                                and info.file_size > 10 * 1024 ** 2):
-                        raise ValueError("архив распаковывается в подозрительно большой объём")
-                    dest = folder / Path(*name.parts)
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                    with zf.open(info) as src, open(dest, "wb") as out:
-                        shutil.copyfileobj(src, out, 1 << 20)
-            archive.unlink()
+    def _sale_file(self, session: ExchangeSession, dest: Path, name: PurePosixPath, last_piece: bool) -> Reply:
+        """Documents from 1C: imported as soon as the file is complete (1C sends no import).
 
-    def _sale_file(self, session: ExchangeSession, dest: Path, name: PurePosixPath) -> Reply:
-        """Documents from 1C: imported as soon as the file is complete (1C sends no import)."""
+        Complete means a whole zip or a closed XML document, or the last piece however it
+        ends: a cut document is imported then and refused with the reason, never left waiting.
+        """
         folder = self._folder(session)
         if dest.suffix.lower() == ".zip":
             if not zipfile.is_zipfile(dest):
-                return Reply("success\n")  # more pieces to come
-            try:
-                self._unzip_all(folder)
-            except (zipfile.BadZipFile, ValueError) as exc:
-                return Reply.failure(f"Архив от 1С не распаковался: {exc}")
+                if not last_piece:
+                    return Reply("success\n")  # more pieces to come
+                dest.unlink()
+                return _refuse(str(name), f"Архив {name} пришёл не целиком (обрыв передачи?)")
+            refused = _unzip_all(folder)
+            if refused:
+                return refused
             paths = sorted(folder.rglob("*.xml"))
         else:
-            with open(dest, "rb") as fh:
-                fh.seek(max(0, dest.stat().st_size - 256))
-                tail = fh.read().rstrip()
-            if not tail.endswith("КоммерческаяИнформация>".encode()) and \
-                    not tail.endswith("КоммерческаяИнформация>".encode("cp1251")):
+            if not last_piece and not _closed_document(dest):
                 return Reply("success\n")  # more pieces to come
             paths = [dest]
         errors = []
@@ -313,4 +306,94 @@ class Exchange:
             entry = importer.import_file(path, source="http", filename=str(path.relative_to(folder)), move=True)
             if entry.status == "failed":
                 errors.append(entry.error.replace("\n", " "))
+        _remove_if_done(folder)
         return Reply.failure("; ".join(errors)) if errors else Reply("success\n")
+
+
+def _refuse(filename: str, reason: str) -> Reply:
+    """Answer 1C `failure` and leave the refusal on «Обмен с 1С» (1C's own log is rarely read)."""
+    importer.log_refusal(filename or "(без имени)", "http", reason)
+    return Reply.failure(reason)
+
+
+def _refuse_name(filename: str) -> Reply:
+    return _refuse(filename, f"Недопустимое имя файла {filename!r}: путь выходит за папку обмена")
+
+
+def _closed_document(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(max(0, path.stat().st_size - 256))
+        tail = fh.read().rstrip()
+    return tail.endswith("КоммерческаяИнформация>".encode()) or tail.endswith("КоммерческаяИнформация>".encode("cp1251"))
+
+
+def _zip_limits() -> tuple[int, float]:
+    cfg = _cfg()
+    return cfg.getint("exchange", "max_unzipped_mb") * 1024 ** 2, cfg.getfloat("exchange", "max_zip_ratio")
+
+
+def zip_problem(archive: Path, folder: Path) -> str | None:
+    """Why this archive must not be unpacked, judged from its directory before a byte is written."""
+    max_total, max_ratio = _zip_limits()
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = [info for info in zf.infolist() if not info.is_dir()]
+    except zipfile.BadZipFile as exc:
+        return f"это не zip-архив или он повреждён ({exc})"
+    for info in members:
+        if safe_name(info.filename) is None:
+            return f"недопустимое имя внутри архива: {info.filename!r}"
+    total = sum(info.file_size for info in members)
+    size = archive.stat().st_size or 1
+    if total > max_total:
+        return (f"архив распаковывается в {total // 1024 ** 2} МБ, больше предела {max_total // 1024 ** 2} МБ "
+                f"([exchange] max_unzipped_mb)")
+    if total > RATIO_FROM_BYTES and total / size > max_ratio:
+        return (f"архив сжат в {total / size:.0f} раз ({size // 1024} КБ -> {total // 1024 ** 2} МБ), так не сжимаются "
+                f"выгрузки 1С: похоже на zip-бомбу ([exchange] max_zip_ratio = {max_ratio:g})")
+    free = shutil.disk_usage(folder).free
+    if total > free:
+        return f"на диске нет места для распаковки: нужно {total // 1024 ** 2} МБ, свободно {free // 1024 ** 2} МБ"
+    return None
+
+
+def _unzip_all(folder: Path) -> Reply | None:
+    """Unpack every archive 1C sent into the session folder, or refuse (and clear the folder)."""
+    for archive in sorted(folder.glob("*.zip")):
+        problem = zip_problem(archive, folder)
+        if problem is None:
+            try:
+                _extract(archive, folder)
+            except (zipfile.BadZipFile, OSError, ValueError) as exc:
+                problem = f"архив не распаковался ({exc})"
+        if problem:
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True, exist_ok=True)
+            return _refuse(archive.name, f"Архив {archive.name} от 1С не распакован: {problem}")
+        archive.unlink()
+    return None
+
+
+def _extract(archive: Path, folder: Path) -> None:
+    with zipfile.ZipFile(archive) as zf:
+        for info in zf.infolist():
+            if info.is_dir():
+                continue
+            dest = folder / Path(*safe_name(info.filename).parts)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with zf.open(info) as src, open(dest, "wb") as out:  # zipfile stops at the declared size
+                shutil.copyfileobj(src, out, 1 << 20)
+
+
+def _remove_if_done(folder: Path) -> None:
+    """A session folder with nothing left to import goes (pictures 1C sent along included)."""
+    if folder.is_dir() and not any(p.suffix.lower() in (".xml", ".zip") for p in folder.rglob("*") if p.is_file()):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _abandon(folder: Path, why: str) -> None:
+    """Remove a session folder; a document 1C sent but never had imported is logged as refused."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file() and path.suffix.lower() in (".xml", ".zip"):
+            _refuse(str(path.relative_to(folder)), f"Файл {path.relative_to(folder)} получен от 1С, но не загружен: {why}")
+    shutil.rmtree(folder, ignore_errors=True)

@@ -26,7 +26,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -179,8 +179,21 @@ def _sha256(path: Path) -> tuple[str, int]:
 
 
 def start_log(filename: str, source: str, staff: Staff | None = None, kind: str = "") -> ImportLog:
-    return ImportLog.create(source=source, filename=filename, kind=kind or "", started_at=clock.utcnow(),
-                            status="running", staff=staff)
+    entry = ImportLog.create(source=source, filename=filename, kind=kind or "", started_at=clock.utcnow(),
+                             status="running", staff=staff)
+    _ACTIVE.add(entry.id)
+    _mark_running(entry.id, 0, 0)
+    return entry
+
+
+def log_refusal(filename: str, source: str, reason: str, staff: Staff | None = None) -> ImportLog:
+    """A file refused before any import (a zip bomb, a bad path, a broken archive): a failed row on «Обмен с 1С»."""
+    now = clock.utcnow()
+    log.warning("exchange: refused %s (%s): %s", filename, source, reason)
+    entry = ImportLog.create(source=source, filename=filename[:255], started_at=now, finished_at=now,
+                             duration_ms=0, status="failed", error=reason, staff=staff)
+    _notify(entry)
+    return entry
 
 
 def import_file(path: str | Path, *, source: str, kind: str | None = None, filename: str | None = None,
@@ -200,6 +213,7 @@ def import_file(path: str | Path, *, source: str, kind: str | None = None, filen
             done = result or entry
             if done is not None:
                 _running_file(done.id).unlink(missing_ok=True)
+                _ACTIVE.discard(done.id)
 
 
 # A running import writes its progress outside the database (its transaction holds the write
@@ -223,6 +237,46 @@ def _read_running(log_id: int) -> tuple[int, int, int] | None:
     except (OSError, ValueError):
         return None
     return pid, read, total
+
+
+INTERRUPTED = "прервано: процесс был остановлен"
+# A row is written a moment before its process marks it running; a row this young is left alone.
+_STARTING = timedelta(minutes=1)
+_ACTIVE: set[int] = set()  # log ids being imported (or queued for import) in this process
+
+
+def is_interrupted(entry: ImportLog) -> bool:
+    """A "running" row that no live process imports any more (it was killed or restarted)."""
+    if entry.status != "running" or entry.id in _ACTIVE:
+        return False
+    mark = _read_running(entry.id)
+    if mark is None:
+        return entry.started_at < clock.utcnow() - _STARTING
+    return not running_in_another_process(entry.id)
+
+
+def fail_interrupted(entry: ImportLog | None = None) -> int:
+    """Mark interrupted imports failed with the reason (one given row, or every "running" row).
+
+    Called at the start of every process that imports (web, worker) and by a 1C poll of its
+    own file. Nothing of an interrupted file was saved: an import commits all or nothing.
+    """
+    rows = [entry] if entry is not None else list(ImportLog.select().where(ImportLog.status == "running"))
+    failed = 0
+    for row in rows:
+        if not is_interrupted(row):
+            continue
+        error = f"Файл {row.filename}: {INTERRUPTED}, ничего из файла не сохранено. Загрузите его ещё раз."
+        now = clock.utcnow()
+        if ImportLog.update(status="failed", error=error, finished_at=now).where(
+                (ImportLog.id == row.id) & (ImportLog.status == "running")).execute():
+            row.status, row.error, row.finished_at = "failed", error, now
+            failed += 1
+            log.warning("exchange: import #%s of %s (%s) was interrupted; marked failed", row.id, row.filename,
+                        row.source)
+            _notify(row)
+        _running_file(row.id).unlink(missing_ok=True)
+    return failed
 
 
 def running_in_another_process(log_id: int) -> bool:

@@ -11,6 +11,11 @@ Retry rules (bounded, exponential backoff with a little jitter):
   reference so the supplier can de-duplicate it;
 - 429: waits ``Retry-After`` (seconds or an HTTP date, capped), all threads of this
   supplier pause, not counted as a failure.
+
+What a failure leaves behind (``LinkDown.detail``, the stored link state, an order's
+``last_error``) is a Russian reason; the raw ``requests`` error, whose text carries the
+URL and so ABCP's ``userpsw`` (the md5 it accepts as the password), goes only to the log,
+with credentials masked (also in urllib3's own debug lines).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +39,49 @@ from .link import tracker as default_tracker
 log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+# Query parameters and URL user-info that carry a credential, in any URL inside a text.
+_SECRET_PARAM = re.compile(r"(?i)\b(userpsw|password|passwd|psw|pass|token|access_token|api_?key|apikey|secret|"
+                           r"sign|signature)=[^&\s'\")]+")
+_URL_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://[^/\s:@]+):[^/\s@]+@")
+
+
+def mask_secrets(text: str) -> str:
+    """``userpsw=<md5>`` -> ``userpsw=***`` (and password, token, key...); ``//user:pass@`` -> ``//user:***@``."""
+    return _URL_USERINFO.sub(r"\1:***@", _SECRET_PARAM.sub(r"\1=***", text))
+
+
+class MaskSecrets(logging.Filter):
+    """For loggers that print request URLs we do not format (urllib3's "GET /path?query")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        masked = mask_secrets(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(MaskSecrets())
+
+
+def reason_ru(exc: requests.RequestException, read_timeout: float | None = None) -> str:
+    """What a manager may read about a failed request: never the URL or the exception text."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return "поставщик не отвечает (таймаут соединения)"
+    if isinstance(exc, requests.exceptions.ReadTimeout):
+        return "поставщик не отвечает (таймаут" + (f" {read_timeout:g} с)" if read_timeout else ")")
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "не удалось установить защищённое соединение с поставщиком (сертификат)"
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        return "нет соединения с поставщиком"
+    if isinstance(exc, requests.exceptions.HTTPError) and exc.response is not None:
+        return status_reason_ru(exc.response.status_code)
+    return "запрос к поставщику не выполнен"
+
+
+def status_reason_ru(status: int) -> str:
+    return f"поставщик ответил ошибкой {status}"
 
 
 class RateLimiter:
@@ -175,28 +224,31 @@ class SupplierHTTP:
                         method, url, params=params, data=data,
                         timeout=(p.connect_timeout, p.read_timeout),
                     )
-            except requests.exceptions.ConnectTimeout as e:
-                last_error, retry = f"connect timeout: {e.__class__.__name__}", True
-            except requests.exceptions.ReadTimeout:
-                last_error, retry = f"read timeout after {p.read_timeout:g} s", idempotent
-            except requests.exceptions.ConnectionError as e:
-                refused = "refused" in str(e).lower() or "NewConnectionError" in str(e)
-                last_error, retry = f"connection error: {_short(e)}", idempotent or refused
             except requests.exceptions.RequestException as e:
-                last_error, retry = f"request error: {_short(e)}", False
+                last_error = reason_ru(e, p.read_timeout)
+                log.info("supplier %s: %s %s: %s", self.code, method, path, _short(mask_secrets(f"{type(e).__name__}: {e}")))
+                if isinstance(e, requests.exceptions.ConnectTimeout):
+                    retry = True  # the request never reached the server
+                elif isinstance(e, requests.exceptions.ReadTimeout):
+                    retry = idempotent
+                elif isinstance(e, requests.exceptions.ConnectionError):
+                    refused = "refused" in str(e).lower() or "NewConnectionError" in str(e)
+                    retry = idempotent or refused
+                else:
+                    retry = False
             else:
                 if r.status_code == 429:
                     wait = parse_retry_after(r.headers.get("Retry-After"), p.backoff)
                     throttled += 1
                     if wait > p.max_retry_after or throttled > p.max_429:
-                        self.tracker.mark_down(self.code, f"429, Retry-After {wait:g} s")
-                        raise LinkDown("поставщик ограничил запросы", supplier=self.code,
-                                       detail=f"429 Retry-After {wait:g}")
+                        reason = f"поставщик ограничил запросы (429, пауза {wait:g} с)"
+                        self.tracker.mark_down(self.code, reason)
+                        raise LinkDown("поставщик ограничил запросы", supplier=self.code, detail=reason)
                     log.info("supplier %s: 429, waiting %.1f s", self.code, wait)
                     self.limiter.pause(wait)
                     continue
                 if r.status_code in RETRY_STATUSES:
-                    last_error = f"HTTP {r.status_code}"
+                    last_error = status_reason_ru(r.status_code)
                     retry = idempotent or r.status_code == 503
                 else:
                     self.tracker.mark_ok(self.code)
@@ -226,4 +278,4 @@ def _response(r: requests.Response) -> Response:
 
 
 __all__ = ["SupplierHTTP", "HTTPPolicy", "RateLimiter", "Response", "parse_retry_after",
-           "SupplierError", "LinkDown"]
+           "SupplierError", "LinkDown", "mask_secrets", "reason_ru"]

@@ -41,6 +41,7 @@ from .base import (
     SupplierError,
     part_key,
 )
+from .http import mask_secrets, reason_ru
 
 log = logging.getLogger(__name__)
 
@@ -208,9 +209,11 @@ class PriceListAdapter(SupplierAdapter):
                     r.raise_for_status()
                 except requests.RequestException as e:
                     if self._index:
-                        log.warning("supplier %s: price list URL failed, using the last copy: %s", self.code, e)
+                        log.warning("supplier %s: price list URL failed, using the last copy: %s", self.code,
+                                    mask_secrets(str(e)))
                         return self._index
-                    raise LinkDown("прайс-лист не скачался", supplier=self.code, detail=str(e)) from e
+                    log.warning("supplier %s: price list URL failed: %s", self.code, mask_secrets(str(e)))
+                    raise LinkDown("прайс-лист не скачался", supplier=self.code, detail=reason_ru(e)) from e
                 raw = r.content
             else:
                 raw = Path(key[0]).read_bytes()

@@ -7,16 +7,22 @@ also deactivates its Staff row, which ends the tablet's session at its next requ
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 
-from appliance import audit, clock
+from appliance import audit, clock, settings
 from appliance.errors import InputError
 from db import database
 from db.models.staff import Staff
 from db.models.workshop import DeviceToken
 
+log = logging.getLogger(__name__)
 KINDS = {"display": "табло мастерской", "website": "сайт"}
+# The demo shop's tokens are printed in the README, so anyone can type them: never valid in production.
+DEMO_TABLET_TOKEN = "demo-tablet"
+DEMO_WEBSITE_TOKEN = "demo-website"
+DEMO_TOKENS = (DEMO_TABLET_TOKEN, DEMO_WEBSITE_TOKEN)
 
 
 def hash_token(token: str) -> str:
@@ -54,9 +60,18 @@ def create(kind: str, name: str, actor=None) -> tuple[DeviceToken, str]:
     return row, token
 
 
+def live_demo_tokens() -> list[str]:
+    """Names of unrevoked tokens whose text is printed in the README (refused in production)."""
+    return [row.name for row in DeviceToken.select().where(
+        DeviceToken.token_hash.in_([hash_token(t) for t in DEMO_TOKENS]) & DeviceToken.revoked_at.is_null())]
+
+
 def find(token: str | None, kind: str) -> DeviceToken | None:
     """The live token of this kind, or None (unknown, revoked, or a token of another kind)."""
     if not token or len(token) > 200:
+        return None
+    if token in DEMO_TOKENS and not settings.get().demo:
+        log.warning("device token from the demo (%s) refused in production mode", kind)
         return None
     row = DeviceToken.get_or_none((DeviceToken.token_hash == hash_token(token)) & (DeviceToken.kind == kind))
     if row is None or row.revoked_at is not None:

@@ -23,3 +23,13 @@ def test_production_refuses_default_secret(tmp_path):
     assert any("secret_key" in p for p in cfg.production_problems())
     ok = Settings(None, environ={"PRILAVOK_APP_MODE": "production", "PRILAVOK_APP_SECRET_KEY": "x" * 40})
     assert ok.production_problems() == []
+
+
+def test_production_refuses_a_short_secret():
+    short = Settings(None, environ={"PRILAVOK_APP_MODE": "production", "PRILAVOK_APP_SECRET_KEY": "x"})
+    (problem,) = short.production_problems()
+    assert "secret_key is shorter than 32 characters" in problem
+    assert Settings(None, environ={"PRILAVOK_APP_MODE": "production",
+                                   "PRILAVOK_APP_SECRET_KEY": "s" * 31}).production_problems()
+    assert Settings(None, environ={"PRILAVOK_APP_MODE": "production",
+                                   "PRILAVOK_APP_SECRET_KEY": "s" * 32}).production_problems() == []
