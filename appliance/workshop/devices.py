@@ -10,7 +10,7 @@ import hashlib
 import re
 import secrets
 
-from appliance import audit, clock
+from appliance import audit, clock, permissions
 from appliance.errors import InputError
 from db import database
 from db.models.staff import Staff
@@ -35,6 +35,8 @@ def _username(name: str) -> str:
 def create(kind: str, name: str, actor=None) -> tuple[DeviceToken, str]:
     """A new token; returns the row and the token text (shown once, never stored)."""
     from appliance import staff as staff_mod
+
+    permissions.require(actor, "workshop.devices")
 
     name = (name or "").strip()
     if kind not in KINDS:
@@ -68,6 +70,7 @@ def find(token: str | None, kind: str) -> DeviceToken | None:
 
 
 def revoke(row: DeviceToken, actor=None) -> None:
+    permissions.require(actor, "workshop.devices")
     if row.revoked_at is not None:
         return
     with database.atomic():
