@@ -5,6 +5,7 @@ workshop's website bookings go to the workshop too, a customer order's problem t
 manager it was assigned to (and the owner); the rest stays with the office.
 """
 import peewee
+from playhouse.migrate import SqliteMigrator
 
 from db.migrations.helpers import add_column_if_missing, column_names
 from db.models.staff import Staff
@@ -24,5 +25,7 @@ def up(migrator, db):
 
 
 def down(migrator, db):
-    migrator.migrate(migrator.drop_column("notification", "audience_person_id"),
-                     migrator.drop_column("notification", "audience_roles"))
+    # SQLite's own DROP COLUMN refuses a column with a foreign key: rebuild the table there.
+    legacy = {"legacy": True} if isinstance(migrator, SqliteMigrator) else {}
+    migrator.migrate(migrator.drop_column("notification", "audience_person_id", **legacy),
+                     migrator.drop_column("notification", "audience_roles", **legacy))
