@@ -8,6 +8,7 @@ from flask import Flask, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
+from appliance import permissions
 from appliance import settings as settings_mod
 from db import database, open_from_settings
 from web import formatting
@@ -89,6 +90,11 @@ def create_app(test_config: dict | None = None, settings=None) -> Flask:
         """Whether an area is installed: templates link to it only then."""
         return endpoint in app.view_functions
 
+    @app.template_global()
+    def can(action: str, obj=None) -> bool:
+        """Templates show a button only to whom the permission table allows it."""
+        return current_user.is_authenticated and permissions.can(current_user._get_current_object(), action, obj)
+
     @app.context_processor
     def _globals():
         return {"shop_name": cfg.get("app", "shop_name"), "demo_mode": cfg.demo,
@@ -109,6 +115,12 @@ def create_app(test_config: dict | None = None, settings=None) -> Flask:
     @app.errorhandler(403)
     def _forbidden(exc):
         return render_template("error.html", code=403, message="У вашей роли нет доступа к этому разделу."), 403
+
+    @app.errorhandler(permissions.PermissionDenied)
+    def _refused(exc):
+        who = current_user.username if current_user.is_authenticated else "-"
+        log.info("refused %s %s to %s: %s (%s)", request.method, request.path, who, exc.action, exc.message)
+        return render_template("error.html", code=403, message=exc.message), 403
 
     @app.errorhandler(404)
     def _not_found(exc):

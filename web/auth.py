@@ -1,13 +1,13 @@
-"""Login, logout and role checks. Roles are enforced here, on the server."""
+"""Login, logout and the door of every page: the permission table (appliance.permissions) decides."""
 from __future__ import annotations
 
 import functools
 import logging
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from appliance import settings, staff
+from appliance import permissions, settings, staff
 from db.models.staff import Staff
 from web.extensions import login_manager
 
@@ -21,15 +21,20 @@ def load_user(user_id: str):
     return user if user and user.active else None
 
 
-def role_required(*roles: str):
-    """Only these roles may use the view (the owner may use everything but the display's)."""
+def permission_required(action: str):
+    """The view is open to the roles the permission table gives `action`; others get a Russian 403.
+
+    The rules behind the view check the same action again, with the object, so this is the
+    door, not the only lock."""
+    permissions.known(action)
+
     def decorator(view):
         @functools.wraps(view)
         @login_required
         def wrapper(*args, **kwargs):
-            if current_user.role not in roles and not (current_user.role == "owner" and "display" not in roles):
-                abort(403)
+            permissions.require(actor(), action)
             return view(*args, **kwargs)
+        wrapper.permission = action
         return wrapper
     return decorator
 
@@ -39,14 +44,24 @@ def actor():
     return current_user._get_current_object()
 
 
-STAFF_ROLES = ("owner", "manager", "mechanic")
-OFFICE_ROLES = ("owner", "manager")
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+def safe_next(target: str | None, default: str) -> str:
+    """Where to go back to after a form: a path on this box only, never another site."""
+    target = (target or "").strip()
+    # "//host" and "/\\host" are other sites to a browser; control characters split headers.
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target and target.isprintable():
         return target
-    return url_for("customers.index")
+    return default
+
+
+def back(default: str) -> str:
+    """The page the person came from (`next`, `back` or the Referer), if it is on this box."""
+    for candidate in (request.form.get("next"), request.form.get("back"), request.args.get("next")):
+        if candidate:
+            return safe_next(candidate, default)
+    referrer = request.referrer or ""
+    if referrer.startswith(request.host_url):
+        return safe_next("/" + referrer[len(request.host_url):], default)
+    return default
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -60,7 +75,7 @@ def login():
             log.info("login refused for %r from %s: %s", request.form.get("username"), request.remote_addr, exc.message)
         else:
             login_user(user, remember=True)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next"), url_for("customers.index")))
     return render_template("login.html", error=error, demo=settings.get().demo), (401 if error else 200)
 
 

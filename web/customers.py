@@ -10,7 +10,7 @@ from appliance.customers import PhoneInput, VehicleInput
 from appliance.errors import InputError, NotFound
 from db.models.customers import SOURCES, Customer, Phone, Vehicle
 from db.models.staff import Staff
-from web.auth import OFFICE_ROLES, STAFF_ROLES, actor, role_required
+from web.auth import actor, permission_required
 
 bp = Blueprint("customers", __name__)
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ def _load(customer_id: int) -> Customer:
 
 
 @bp.route("/customers")
-@role_required(*STAFF_ROLES)
+@permission_required("customer.view")
 def index():
     q = request.args.get("q", "")
     hits = customers.search(q) if q else []
@@ -84,7 +84,7 @@ def index():
 
 
 @bp.route("/search")
-@role_required(*STAFF_ROLES)
+@permission_required("customer.view")
 def search():
     """The header's search box: a scanned code opens its object; text searches customers."""
     q = request.args.get("q", "").strip()
@@ -98,7 +98,7 @@ def search():
 
 
 @bp.route("/customers/new", methods=["GET", "POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("customer.create")
 def new():
     form = request.form if request.method == "POST" else request.args
     error = field = existing = None
@@ -123,7 +123,7 @@ def new():
 
 
 @bp.route("/customers/check-phone")
-@role_required(*OFFICE_ROLES)
+@permission_required("customer.create")
 def check_phone():
     """As the phone is typed on the new-customer form: is it someone we know?"""
     number = request.args.get("phone", "")
@@ -135,7 +135,7 @@ def check_phone():
 
 
 @bp.route("/customers/<int:customer_id>")
-@role_required(*STAFF_ROLES)
+@permission_required("customer.view")
 def card(customer_id: int):
     customer = _load(customer_id)
     if customer.id != customer_id:
@@ -153,7 +153,7 @@ def _staff_names() -> dict[int, str]:
 
 
 @bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("customer.edit")
 def edit(customer_id: int):
     customer = _load(customer_id)
     error = field = None
@@ -178,7 +178,7 @@ def edit(customer_id: int):
 
 
 @bp.route("/customers/<int:customer_id>/vehicles/new", methods=["GET", "POST"])
-@role_required(*OFFICE_ROLES, "mechanic")
+@permission_required("vehicle.edit")
 def add_vehicle(customer_id: int):
     customer = _load(customer_id)
     error = field = None
@@ -193,7 +193,7 @@ def add_vehicle(customer_id: int):
 
 
 @bp.route("/customers/<int:customer_id>/vehicles/<int:vehicle_id>/edit", methods=["GET", "POST"])
-@role_required(*OFFICE_ROLES, "mechanic")
+@permission_required("vehicle.edit")
 def edit_vehicle(customer_id: int, vehicle_id: int):
     customer = _load(customer_id)
     vehicle = Vehicle.get_or_none((Vehicle.id == vehicle_id) & (Vehicle.customer == customer))
@@ -230,13 +230,13 @@ def _vehicle_form(customer, vehicle, form, error, field):
 
 
 @bp.route("/customers/duplicates")
-@role_required(*OFFICE_ROLES)
+@permission_required("customer.merge")
 def duplicates():
     return render_template("customers/duplicates.html", pairs=customers.likely_duplicates())
 
 
 @bp.route("/customers/merge", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("customer.merge")
 def merge():
     try:
         keep = customers.get(int(request.form["keep"]))
@@ -252,7 +252,7 @@ def merge():
 
 
 @bp.route("/customers/<int:customer_id>/delete", methods=["POST"])
-@role_required("owner")
+@permission_required("customer.delete")
 def delete(customer_id: int):
     """Soft delete: the card leaves search and lists; its history stays for reports and the audit log."""
     customer = _load(customer_id)

@@ -11,7 +11,7 @@ from appliance.errors import InputError
 from appliance.sms import outbox as sms_outbox
 from db import database
 from db.models.sms import ModemStatus, SmsMessage
-from web.auth import actor, role_required
+from web.auth import actor, permission_required
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ def modem_panel() -> dict:
 
 
 @bp.route("")
-@role_required("owner", "manager")
+@permission_required("devices.manage")
 def index():
     test_text = sms.render(sms.template("test").body) if sms.SmsTemplate.get_or_none(code="test") else ""
     return render_template("devices/index.html", panel=modem_panel(), test_text=test_text,
@@ -41,13 +41,13 @@ def index():
 
 
 @bp.route("/modem")
-@role_required("owner", "manager")
+@permission_required("devices.manage")
 def modem():
     return render_template("devices/_modem.html", panel=modem_panel())
 
 
 @bp.route("/test-sms", methods=["POST"])
-@role_required("owner", "manager")
+@permission_required("devices.manage")
 def test_sms():
     phone, text = request.form.get("phone", ""), request.form.get("text", "")
     try:

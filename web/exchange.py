@@ -13,7 +13,7 @@ from appliance.errors import InputError
 from appliance.exchange import consumables, importer, stock
 from appliance.exchange.http_exchange import COOKIE_NAME, Exchange, ExchangeRequest
 from db.models.exchange import IMPORT_KINDS, IMPORT_STATUSES, ConsumableGroup, ImportedSale, ImportLog
-from web.auth import OFFICE_ROLES, actor, role_required
+from web.auth import actor, permission_required
 from web.extensions import csrf
 
 bp = Blueprint("exchange", __name__)
@@ -69,7 +69,7 @@ def _log_query():
 
 
 @bp.route("/exchange")
-@role_required(*OFFICE_ROLES)
+@permission_required("exchange.use")
 def index():
     cfg = settings.get()
     entries = list(_log_query().limit(100))
@@ -95,7 +95,7 @@ def _drop_dir():
 
 
 @bp.route("/exchange/upload", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("exchange.use")
 def upload():
     upload_file = request.files.get("file")
     kind = request.form.get("kind", "")
@@ -128,7 +128,7 @@ def _upload_error(message: str):
 
 
 @bp.route("/exchange/log/<int:log_id>")
-@role_required(*OFFICE_ROLES)
+@permission_required("exchange.use")
 def log_row(log_id: int):
     entry = ImportLog.get_or_none(ImportLog.id == log_id) or abort(404)
     done, total = importer.progress_of(entry)
@@ -137,7 +137,7 @@ def log_row(log_id: int):
 
 
 @bp.route("/exchange/log/<int:log_id>/file")
-@role_required(*OFFICE_ROLES)
+@permission_required("exchange.use")
 def download(log_id: int):
     entry = ImportLog.get_or_none(ImportLog.id == log_id) or abort(404)
     path = importer.original_path(entry)
@@ -147,13 +147,13 @@ def download(log_id: int):
 
 
 @bp.route("/exchange/unmatched")
-@role_required(*OFFICE_ROLES)
+@permission_required("exchange.use")
 def unmatched():
     return render_template("exchange/unmatched.html", rows=list(importer.unmatched_sales(300)))
 
 
 @bp.route("/exchange/unmatched/<int:origin_id>/attach", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("exchange.use")
 def attach(origin_id: int):
     origin = ImportedSale.get_or_none(ImportedSale.id == origin_id) or abort(404)
     phone = request.form.get("phone", "").strip() or origin.phone
@@ -177,7 +177,7 @@ def attach(origin_id: int):
 
 
 @bp.route("/exchange/consumables")
-@role_required(*OFFICE_ROLES)
+@permission_required("exchange.use")
 def consumables_page():
     group_id = request.args.get("group", type=int)
     group = ConsumableGroup.get_or_none(ConsumableGroup.id == group_id) if group_id else None
@@ -186,7 +186,7 @@ def consumables_page():
 
 
 @bp.route("/exchange/consumables/<int:group_id>", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("exchange.use")
 def consumable_update(group_id: int):
     group = ConsumableGroup.get_or_none(ConsumableGroup.id == group_id) or abort(404)
     try:

@@ -5,7 +5,6 @@ import datetime as dt
 import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
 from appliance import customers, notifications
 from appliance.clock import local_today
@@ -17,7 +16,7 @@ from db import database
 from db.models.customers import Customer, Phone, Vehicle
 from db.models.orders import LINE_STATUSES, ORDER_STATUSES, Arrival, Order, OrderLine, ReceiptMatch
 from db.models.staff import Staff
-from web.auth import OFFICE_ROLES, STAFF_ROLES, actor, role_required
+from web.auth import actor, permission_required, safe_next
 
 bp = Blueprint("orders", __name__)
 log = logging.getLogger(__name__)
@@ -86,7 +85,7 @@ def _list_rows(filters: Filters) -> list[dict]:
 
 
 @bp.route("/orders")
-@role_required(*STAFF_ROLES)
+@permission_required("order.view")
 def index():
     filters = _filters()
     rows = _list_rows(filters)
@@ -100,12 +99,12 @@ def index():
 
 
 @bp.route("/orders/batch", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.edit")
 def batch():
     ids = [int(i) for i in request.form.getlist("order") if i.isdigit()]
     chosen = list(Order.select().where(Order.id.in_(ids or [0]) & Order.deleted_at.is_null()).order_by(Order.id))
     action = request.form.get("action", "")
-    back = request.form.get("back") or url_for("orders.index")
+    back = safe_next(request.form.get("back"), url_for("orders.index"))
     if not chosen:
         flash("Отметьте заказы галочками.", "error")
         return redirect(back)
@@ -149,7 +148,7 @@ def _board_columns() -> list[tuple[str, str, list[dict]]]:
 
 
 @bp.route("/orders/board")
-@role_required(*STAFF_ROLES)
+@permission_required("order.view")
 def board():
     if request.htmx and request.htmx.target == "board":
         return render_template("orders/_board.html", columns=_board_columns())
@@ -157,7 +156,7 @@ def board():
 
 
 @bp.route("/orders/<int:order_id>/move", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.edit")
 def move(order_id: int):
     order = _load(order_id)
     to = request.form.get("to", "")
@@ -216,7 +215,7 @@ def _form_lines(form, filled: list[LineInput]) -> list[dict]:
 
 
 @bp.route("/orders/new", methods=["GET", "POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.create")
 def new():
     form = request.form if request.method == "POST" else request.args
     customer = None
@@ -268,7 +267,7 @@ def _create_from_form(form, customer: Customer | None) -> Order:
 
 
 @bp.route("/orders/promise", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.create")
 def promise():
     """As lines are typed: the date the shop can promise."""
     try:
@@ -283,7 +282,7 @@ def promise():
 
 
 @bp.route("/orders/phone-check")
-@role_required(*OFFICE_ROLES)
+@permission_required("order.create")
 def phone_check():
     from appliance import phones
 
@@ -321,7 +320,7 @@ def _order_context(order: Order) -> dict:
 
 
 @bp.route("/orders/<int:order_id>")
-@role_required(*STAFF_ROLES)
+@permission_required("order.view")
 def show(order_id: int):
     order = _load(order_id)
     return render_template("orders/show.html", **_order_context(order))
@@ -336,7 +335,7 @@ def _back_to(order: Order, message: str | None = None, error: str | None = None)
 
 
 @bp.route("/orders/<int:order_id>/lines/<int:line_id>/status", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.edit")
 def line_status(order_id: int, line_id: int):
     order = _load(order_id)
     line = OrderLine.get_or_none((OrderLine.id == line_id) & (OrderLine.order == order))
@@ -359,7 +358,7 @@ def line_status(order_id: int, line_id: int):
 
 
 @bp.route("/orders/<int:order_id>/issue", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.issue")
 def issue(order_id: int):
     order = _load(order_id)
     ids = [int(i) for i in request.form.getlist("line") if i.isdigit()] or None
@@ -372,7 +371,7 @@ def issue(order_id: int):
 
 
 @bp.route("/orders/<int:order_id>/copy", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.create")
 def copy(order_id: int):
     order = _load(order_id)
     try:
@@ -384,7 +383,7 @@ def copy(order_id: int):
 
 
 @bp.route("/orders/<int:order_id>/edit", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.edit")
 def edit(order_id: int):
     order = _load(order_id)
     form = request.form
@@ -399,7 +398,7 @@ def edit(order_id: int):
 
 
 @bp.route("/orders/<int:order_id>/lines", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.edit")
 def add_line(order_id: int):
     order = _load(order_id)
     form = request.form
@@ -414,7 +413,7 @@ def add_line(order_id: int):
 
 
 @bp.route("/orders/<int:order_id>/delete", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.delete")
 def delete(order_id: int):
     order = _load(order_id)
     try:
@@ -426,7 +425,7 @@ def delete(order_id: int):
 
 
 @bp.route("/orders/<int:order_id>/order-api", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.edit")
 def order_api(order_id: int):
     order = _load(order_id)
     try:
@@ -437,7 +436,7 @@ def order_api(order_id: int):
 
 
 @bp.route("/orders/<int:order_id>/slip", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.receive")
 def print_slip(order_id: int):
     order = _load(order_id)
     try:
@@ -448,7 +447,7 @@ def print_slip(order_id: int):
 
 
 @bp.route("/orders/<int:order_id>/sms", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("sms.send")
 def send_sms(order_id: int):
     order = _load(order_id)
     with database.atomic():
@@ -461,15 +460,13 @@ def send_sms(order_id: int):
 # --- arrivals, slips, decisions ----------------------------------------------------------------
 
 @bp.route("/orders/arrivals/<int:arrival_id>", methods=["GET", "POST"])
-@role_required(*STAFF_ROLES)
+@permission_required("order.view")
 def arrival_slips(arrival_id: int):
     row = Arrival.get_or_none(Arrival.id == arrival_id)
     if row is None:
         abort(404)
     orders = arrival.arrival_orders(row)
     if request.method == "POST":
-        if current_user.role not in OFFICE_ROLES:
-            abort(403)
         ids = {int(i) for i in request.form.getlist("order") if i.isdigit()}
         chosen = [o for o in orders if o.id in ids]
         try:
@@ -487,7 +484,7 @@ def arrival_slips(arrival_id: int):
 
 
 @bp.route("/orders/arrive", methods=["GET", "POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.receive")
 def arrive():
     """Goods came without a 1C receipt yet: scan the supplier's label or type the article."""
     result = error = None
@@ -503,7 +500,7 @@ def arrive():
 
 
 @bp.route("/orders/matches")
-@role_required(*STAFF_ROLES)
+@permission_required("order.view")
 def matches():
     arrival_id = _int_arg("arrival")
     items = [(m, arrival.match_candidates(m)) for m in arrival.open_matches(arrival_id)]
@@ -511,7 +508,7 @@ def matches():
 
 
 @bp.route("/orders/matches/<int:match_id>", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.receive")
 def decide(match_id: int):
     match = ReceiptMatch.get_or_none(ReceiptMatch.id == match_id)
     if match is None:
@@ -532,7 +529,7 @@ def decide(match_id: int):
 # --- reports and checks ----------------------------------------------------------------------------
 
 @bp.route("/orders/reports")
-@role_required(*OFFICE_ROLES)
+@permission_required("order.report")
 def report():
     today = local_today()
     date_from = _date_arg("date_from") or today.replace(day=1)
@@ -543,9 +540,9 @@ def report():
 
 
 @bp.route("/orders/track", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("order.report")
 def track_now():
     result = tracking.run(poll=False)
     raised = sum(result.raised.values())
     flash(f"Проверено заказов: {result.checked}. Открытых проблем: {raised}.")
-    return redirect(request.form.get("back") or url_for("orders.index"))
+    return redirect(safe_next(request.form.get("back"), url_for("orders.index")))

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 
 from appliance import printing
 from appliance.errors import InputError, NotFound
-from web.auth import actor, role_required
+from web.auth import actor, permission_required
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def _queue_context() -> dict:
 
 
 @bp.route("")
-@role_required("owner", "manager")
+@permission_required("devices.manage")
 def index():
     try:
         sim_jobs = printing.sim_jobs(8)
@@ -53,13 +53,13 @@ def index():
 
 
 @bp.route("/status")
-@role_required("owner", "manager")
+@permission_required("devices.manage")
 def status():
     return render_template("printer/_status.html")
 
 
 @bp.route("/queue")
-@role_required("owner", "manager")
+@permission_required("devices.manage")
 def queue():
     return render_template("printer/_queue.html", **_queue_context())
 
@@ -74,7 +74,7 @@ def _after_action(message: str, category: str = "ok"):
 
 
 @bp.route("/test", methods=["POST"])
-@role_required("owner", "manager")
+@permission_required("devices.manage")
 def test_print():
     try:
         job = printing.queue_test_label(requested_by=actor())
@@ -85,7 +85,7 @@ def test_print():
 
 
 @bp.route("/jobs/<int:job_id>/retry", methods=["POST"])
-@role_required("owner", "manager")
+@permission_required("devices.manage")
 def retry(job_id: int):
     try:
         job = printing.retry_job(job_id, by=actor())
@@ -97,7 +97,7 @@ def retry(job_id: int):
 
 
 @bp.route("/jobs/<int:job_id>/cancel", methods=["POST"])
-@role_required("owner", "manager")
+@permission_required("devices.manage")
 def cancel(job_id: int):
     try:
         job = printing.cancel_job(job_id, by=actor())
@@ -109,7 +109,7 @@ def cancel(job_id: int):
 
 
 @bp.route("/jobs/<int:job_id>/preview.png")
-@role_required("owner", "manager", "mechanic")
+@permission_required("printer.preview")
 def preview(job_id: int):
     try:
         path = printing.preview_file(printing.get_job(job_id))
@@ -121,7 +121,7 @@ def preview(job_id: int):
 
 
 @bp.route("/jobs/<int:job_id>/preview.pdf")
-@role_required("owner", "manager", "mechanic")
+@permission_required("printer.preview")
 def preview_pdf(job_id: int):
     """The preview as a label-sized PDF, for an office printer when the label printer is down."""
     import io
@@ -144,7 +144,7 @@ def preview_pdf(job_id: int):
 
 
 @bp.route("/sim/<name>")
-@role_required("owner", "manager")
+@permission_required("devices.manage")
 def sim_preview(name: str):
     if not SIM_PREVIEW.match(name):
         abort(404)

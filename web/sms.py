@@ -11,7 +11,7 @@ from appliance import sms
 from appliance.errors import InputError
 from db.models.customers import Customer
 from db.models.sms import KINDS, STATUSES, SmsMessage, SmsOptOut, SmsTemplate
-from web.auth import actor, role_required
+from web.auth import actor, back, permission_required
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def _filtered(args):
 
 
 @bp.route("", endpoint="log")
-@role_required("owner", "manager")
+@permission_required("sms.view")
 def log_view():
     rows = list(_filtered(request.args))
     ctx = {"rows": rows, "args": request.args, "statuses": STATUSES, "kinds": KINDS,
@@ -55,7 +55,7 @@ def log_view():
 
 
 @bp.route("/<int:message_id>/resend", methods=["POST"])
-@role_required("owner", "manager")
+@permission_required("sms.send")
 def resend(message_id: int):
     msg = SmsMessage.get_or_none(SmsMessage.id == message_id) or abort(404)
     try:
@@ -63,11 +63,11 @@ def resend(message_id: int):
         flash(f"SMS поставлено в очередь повторно (№{new.id}).", "ok")
     except InputError as exc:
         flash(exc.message, "error")
-    return redirect(request.referrer or url_for("sms.log"))
+    return redirect(back(url_for("sms.log")))
 
 
 @bp.route("/opt-out", methods=["POST"])
-@role_required("owner", "manager")
+@permission_required("sms.send")
 def opt_out():
     """Staff mark a phone as "no marketing SMS" (or lift it) when a customer asks by voice."""
     from appliance import phones
@@ -88,7 +88,7 @@ def opt_out():
 
 
 @bp.route("/counter", methods=["POST"])
-@role_required("owner", "manager")
+@permission_required("sms.send")
 def counter():
     text = request.form.get("text", request.form.get("body", ""))
     rendered = sms.preview(text) if request.form.get("template") else text
@@ -103,14 +103,14 @@ def counter():
 
 
 @bp.route("/templates")
-@role_required("owner")
+@permission_required("sms.templates")
 def templates():
     rows = list(SmsTemplate.select().order_by(SmsTemplate.id))
     return render_template("sms/templates.html", rows=rows, placeholders=sms.PLACEHOLDERS, sms=sms, errors={})
 
 
 @bp.route("/templates/<code>", methods=["POST"])
-@role_required("owner")
+@permission_required("sms.templates")
 def save_template(code: str):
     try:
         sms.update_template(code, request.form.get("body", ""), actor(), request.form.get("title") or None)

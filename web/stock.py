@@ -23,7 +23,7 @@ from db.models.suppliers import (
     SupplierAccount,
     SupplierOrder,
 )
-from web.auth import OFFICE_ROLES, actor, role_required
+from web.auth import actor, permission_required
 
 bp = Blueprint("stock", __name__)
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def _supplier_names() -> dict[str, str]:
 # -- the morning page --------------------------------------------------------------
 
 @bp.route("/stock/reorder")
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def reorder():
     state = request.args.get("state", "")
     supplier = request.args.get("supplier", "")
@@ -82,14 +82,14 @@ def reorder():
 
 
 @bp.route("/stock/reorder/<int:line_id>/tick", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def tick(line_id: int):
     stock_watch.set_ticked(line_id, bool(request.form.get("line")), actor())
     return Response(status=204)
 
 
 @bp.route("/stock/reorder/<int:line_id>/qty", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def set_qty(line_id: int):
     try:
         qty = int((request.form.get("qty") or "0").strip())
@@ -110,7 +110,7 @@ def _row(line: ReorderLine):
 
 
 @bp.route("/stock/reorder/order", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def order_selected():
     ids = request.form.getlist("line")
     try:
@@ -126,7 +126,7 @@ def order_selected():
 
 
 @bp.route("/stock/orders")
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def orders_partial():
     orders = list(SupplierOrder.select().order_by(SupplierOrder.id.desc()).limit(15))
     return render_template("stock/_orders.html", orders=orders, names=_supplier_names())
@@ -135,7 +135,7 @@ def orders_partial():
 # -- mandatory assortment ------------------------------------------------------------
 
 @bp.route("/stock/mandatory", methods=["GET", "POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def mandatory():
     form = {}
     if request.method == "POST":
@@ -156,7 +156,7 @@ def mandatory():
 
 
 @bp.route("/stock/mandatory/<int:item_id>", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def mandatory_edit(item_id: int):
     item = MandatoryItem.get_or_none(MandatoryItem.id == item_id)
     if item is None:
@@ -174,7 +174,7 @@ def mandatory_edit(item_id: int):
 
 
 @bp.route("/stock/mandatory/import", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def mandatory_import():
     text = _uploaded_text()
     try:
@@ -187,7 +187,7 @@ def mandatory_import():
 
 
 @bp.route("/stock/mandatory.csv")
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def mandatory_export():
     body = stock_watch.export_mandatory_csv().encode("cp1251", errors="replace")
     return Response(body, mimetype="text/csv",
@@ -223,7 +223,7 @@ def _parse_parts(text: str) -> list[tuple[str, str]]:
 
 
 @bp.route("/stock/analogs", methods=["GET", "POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def analog_groups():
     if request.method == "POST":
         try:
@@ -243,7 +243,7 @@ def analog_groups():
 
 
 @bp.route("/stock/analogs/member/<int:member_id>/remove", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def analog_unlink(member_id: int):
     analogs.unlink(member_id, actor())
     flash("Артикул убран из группы", "success")
@@ -251,7 +251,7 @@ def analog_unlink(member_id: int):
 
 
 @bp.route("/stock/analogs/import", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def analogs_import():
     try:
         n = analogs.import_csv(_uploaded_text(), actor())
@@ -263,7 +263,7 @@ def analogs_import():
 
 
 @bp.route("/stock/analogs.csv")
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def analogs_export():
     return Response(analogs.export_csv().encode("cp1251", errors="replace"), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=analogs.csv"})
@@ -272,7 +272,7 @@ def analogs_export():
 # -- price check ---------------------------------------------------------------------
 
 @bp.route("/price-check")
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def price_check_page():
     article = request.args.get("article", "").strip()
     brand = request.args.get("brand", "").strip()
@@ -287,7 +287,7 @@ def price_check_page():
 
 
 @bp.route("/price-check/results")
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def price_check_results():
     token = request.args.get("token", "")
     sort = request.args.get("sort", "price")
@@ -325,7 +325,7 @@ SUPPLIER_FIELDS = ("name", "kind", "url", "login", "markup", "lead_days", "worki
 
 
 @bp.route("/stock/suppliers")
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def suppliers():
     configs = sorted(registry.configs().values(), key=lambda c: c.code)
     return render_template("stock/suppliers.html", configs=configs, links=_links(),
@@ -334,7 +334,7 @@ def suppliers():
 
 @bp.route("/stock/suppliers/new", methods=["GET", "POST"])
 @bp.route("/stock/suppliers/<code>", methods=["GET", "POST"])
-@role_required("owner")
+@permission_required("supplier.configure")
 def supplier_form(code: str | None = None):
     row = SupplierAccount.get_or_none(SupplierAccount.code == code) if code else None
     ini = registry.ini_configs().get(code) if code else None
@@ -364,7 +364,7 @@ def _ping(code: str) -> bool:
 
 
 @bp.route("/stock/suppliers/<code>/check", methods=["POST"])
-@role_required(*OFFICE_ROLES)
+@permission_required("stock.use")
 def supplier_check(code: str):
     ok = _ping(code)
     state = link.tracker.state(code)

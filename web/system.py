@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from appliance import audit, notifications, status
+from appliance import audit, notifications, permissions, status
 from db.models.audit import AuditEntry
 from db.models.staff import Staff
-from web.auth import actor, role_required
+from web.auth import actor, permission_required
 
 bp = Blueprint("system", __name__)
 
@@ -18,13 +18,16 @@ PULSE_PARTS: list[str] = ["calls/_incoming.html"]
 @bp.route("/pulse")
 @login_required
 def pulse():
-    """Cheap: a few COUNTs. Returns the badge and the status bar, swapped out-of-band."""
-    return render_template("system/_pulse.html", badge=notifications.badge(current_user),
-                           items=status.collect(), parts=PULSE_PARTS)
+    """Cheap: a few COUNTs. Returns the badge and the status bar, swapped out-of-band.
+
+    The badge counts only what is addressed to this person; the tablet gets no badge at all."""
+    me = actor()
+    badge = notifications.badge(me) if permissions.can(me, "notification.view") else None
+    return render_template("system/_pulse.html", badge=badge, items=status.collect(), parts=PULSE_PARTS)
 
 
 @bp.route("/audit")
-@role_required("owner")
+@permission_required("audit.view")
 def audit_log():
     query = AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     object_type = request.args.get("type")
@@ -40,7 +43,7 @@ def audit_log():
 
 
 @bp.route("/staff", methods=["GET", "POST"])
-@role_required("owner")
+@permission_required("staff.manage")
 def staff_list():
     """The owner adds staff, resets a password, switches an account off (never deletes: history keeps names)."""
     from flask import flash

@@ -1,9 +1,9 @@
 """The workshop: the bay schedule, work orders, the wall tablet and the website's booking endpoint.
 
-Roles: staff (owner, manager, mechanic — the service advisor is a mechanic or a manager)
-plan and edit; the `display` role (the wall tablet, logged in by a device token) sees only
-the board pages and may post only the three board statuses, attributed to a mechanic, when
-the owner allows it ([workshop] mechanics_may_change_status).
+Who may do what is the permission table (appliance.permissions, README «Права доступа»):
+staff plan and edit, the desk prices, hands over and cancels; the `display` role (the wall
+tablet, logged in by a device token) sees only today's board and may post only the three
+board statuses, attributed to a mechanic, when the owner allows it.
 """
 from __future__ import annotations
 
@@ -27,21 +27,26 @@ from flask import (
 )
 from flask_login import current_user, login_user
 
-from appliance import audit, clock, customers, settings
+from appliance import audit, clock, customers, permissions, settings
 from appliance.clock import local_to_utc, to_local
 from appliance.customers import VehicleInput
 from appliance.errors import InputError
 from appliance.workshop import bookings, devices, reports, schedule, website, work_orders
-from appliance.workshop.work_orders import ACTION_LABELS, BOARD_ACTIONS, TRANSITIONS, OrderInput
+from appliance.workshop.work_orders import (
+    ACTION_LABELS,
+    BOARD_ACTIONS,
+    STATUS_ACTIONS,
+    TRANSITIONS,
+    OrderInput,
+)
 from db.models.customers import Customer, Vehicle
 from db.models.workshop import BOOKING_SOURCES, KINDS, SEVERITIES, STATUSES, Booking, WorkOrder
-from web.auth import STAFF_ROLES, actor, role_required
+from web.auth import actor, permission_required, safe_next
 from web.extensions import csrf
 
 bp = Blueprint("workshop", __name__)
 log = logging.getLogger(__name__)
 
-BOARD_ROLES = ("display", "owner", "manager", "mechanic")
 
 
 
@@ -106,7 +111,7 @@ def workshop_repair_stats(customer):
 # --- the schedule ---------------------------------------------------------------------
 
 @bp.route("/workshop", endpoint="schedule")
-@role_required(*STAFF_ROLES)
+@permission_required("workshop.view")
 def schedule_page():
     day = _day(request.args.get("date"))
     highlight = request.args.get("booking", type=int)
@@ -119,13 +124,13 @@ def schedule_page():
 
 
 @bp.route("/workshop/grid")
-@role_required(*STAFF_ROLES)
+@permission_required("workshop.view")
 def grid():
     return render_template("workshop/_grid.html", grid=schedule.day_grid(_day(request.args.get("date"))))
 
 
 @bp.route("/workshop/week")
-@role_required(*STAFF_ROLES)
+@permission_required("workshop.view")
 def week():
     day = _day(request.args.get("date"))
     monday = day - dt.timedelta(days=day.weekday())
@@ -164,7 +169,7 @@ def _form_context(form, error=None, field=None):
 
 
 @bp.route("/workshop/new")
-@role_required(*STAFF_ROLES)
+@permission_required("work_order.plan")
 def new_order():
     """The dialog after a click on an empty slot (or a booking dropped onto the grid)."""
     form = dict(request.args.items())
@@ -187,13 +192,13 @@ def new_order():
 
 
 @bp.route("/workshop/customer-vehicles")
-@role_required(*STAFF_ROLES)
+@permission_required("work_order.plan")
 def customer_vehicles():
     return render_template("workshop/_customer_pick.html", **_form_context(dict(request.args.items())))
 
 
 @bp.route("/workshop/work-orders", methods=["POST"])
-@role_required(*STAFF_ROLES)
+@permission_required("work_order.plan")
 def create_order():
     form = request.form
     try:
@@ -243,7 +248,7 @@ def create_order():
 
 
 @bp.route("/workshop/work-orders/<int:wo_id>/move", methods=["POST"])
-@role_required(*STAFF_ROLES)
+@permission_required("work_order.plan")
 def move(wo_id: int):
     """Drag/resize from workshop.js: 200 with the fresh grid, or 409 with the reason."""
     wo = _load(wo_id)
@@ -269,7 +274,8 @@ def move(wo_id: int):
 
 def _order_context(wo: WorkOrder, error=None, field=None):
     return {"wo": wo, "totals": work_orders.totals(wo), "history": work_orders.history(wo),
-            "transitions": [(s, ACTION_LABELS.get(s, s)) for s in TRANSITIONS.get(wo.status, ())],
+            "transitions": [(s, ACTION_LABELS.get(s, s)) for s in TRANSITIONS.get(wo.status, ())
+                            if permissions.can(actor(), STATUS_ACTIONS[s], wo)],
             "mechanics": work_orders.mechanics(), "kinds": KINDS, "severities": SEVERITIES,
             "repairs": list(wo.repairs), "error": error, "field": field,
             "open_inspection": work_orders.open_inspection(wo.vehicle) if wo.kind == "repair" and not wo.inspection_id else None,
@@ -289,13 +295,13 @@ def _printing_available() -> bool:
 
 
 @bp.route("/workshop/work-orders/<int:wo_id>")
-@role_required(*STAFF_ROLES)
+@permission_required("workshop.view")
 def order(wo_id: int):
     return render_template("workshop/order.html", **_order_context(_load(wo_id)))
 
 
 @bp.route("/workshop/work-orders/<int:wo_id>", methods=["POST"])
-@role_required(*STAFF_ROLES)
+@permission_required("work_order.edit")
 def update_order(wo_id: int):
     wo = _load(wo_id)
     form = request.form
@@ -310,7 +316,7 @@ def update_order(wo_id: int):
 
 
 @bp.route("/workshop/work-orders/<int:wo_id>/status", methods=["POST"])
-@role_required(*STAFF_ROLES)
+@permission_required("workshop.view")
 def status(wo_id: int):
     wo = _load(wo_id)
     try:
@@ -319,11 +325,11 @@ def status(wo_id: int):
         flash(exc.message, "error")
     else:
         flash(f"{wo.number}: {wo.status_label}.")
-    return redirect(request.form.get("next") or url_for("workshop.order", wo_id=wo.id))
+    return redirect(safe_next(request.form.get("next"), url_for("workshop.order", wo_id=wo.id)))
 
 
 @bp.route("/workshop/work-orders/<int:wo_id>/lines", methods=["POST"])
-@role_required(*STAFF_ROLES)
+@permission_required("work_line.add")
 def add_line(wo_id: int):
     wo = _load(wo_id)
     form = request.form
@@ -346,7 +352,7 @@ def add_line(wo_id: int):
 
 
 @bp.route("/workshop/work-orders/<int:wo_id>/lines/<kind>/<int:line_id>/delete", methods=["POST"])
-@role_required(*STAFF_ROLES)
+@permission_required("work_line.remove")
 def delete_line(wo_id: int, kind: str, line_id: int):
     wo = _load(wo_id)
     try:
@@ -356,8 +362,19 @@ def delete_line(wo_id: int, kind: str, line_id: int):
     return redirect(url_for("workshop.order", wo_id=wo.id) + "#lines")
 
 
+@bp.route("/workshop/work-orders/<int:wo_id>/lines/<kind>/<int:line_id>/price", methods=["POST"])
+@permission_required("work_line.price")
+def price_line(wo_id: int, kind: str, line_id: int):
+    wo = _load(wo_id)
+    try:
+        work_orders.set_price(wo, kind, line_id, request.form.get("price"), actor())
+    except InputError as exc:
+        return render_template("workshop/order.html", **_order_context(wo, exc.message, exc.field)), 422
+    return redirect(url_for("workshop.order", wo_id=wo.id) + "#lines")
+
+
 @bp.route("/workshop/work-orders/<int:wo_id>/inspection", methods=["POST"])
-@role_required(*STAFF_ROLES)
+@permission_required("work_order.edit")
 def link_inspection(wo_id: int):
     wo = _load(wo_id)
     try:
@@ -368,7 +385,7 @@ def link_inspection(wo_id: int):
 
 
 @bp.route("/workshop/work-orders/<int:wo_id>/print")
-@role_required(*STAFF_ROLES)
+@permission_required("workshop.view")
 def print_order(wo_id: int):
     wo = _load(wo_id)
     return render_template("workshop/print.html", wo=wo, totals=work_orders.totals(wo),
@@ -376,7 +393,7 @@ def print_order(wo_id: int):
 
 
 @bp.route("/workshop/work-orders/<int:wo_id>/key-label", methods=["POST"])
-@role_required(*STAFF_ROLES)
+@permission_required("work_order.edit")
 def key_label(wo_id: int):
     wo = _load(wo_id)
     try:
@@ -391,7 +408,7 @@ def key_label(wo_id: int):
 # --- bookings -------------------------------------------------------------------------
 
 @bp.route("/workshop/bookings/new", methods=["GET", "POST"])
-@role_required(*STAFF_ROLES)
+@permission_required("booking.create")
 def new_booking():
     form = request.form if request.method == "POST" else request.args
     customer = Customer.get_or_none(Customer.id == _id(form.get("customer_id"))) if form.get("customer_id") else None
@@ -420,7 +437,7 @@ def new_booking():
 
 
 @bp.route("/workshop/bookings/<int:booking_id>/cancel", methods=["POST"])
-@role_required(*STAFF_ROLES)
+@permission_required("booking.cancel")
 def cancel_booking(booking_id: int):
     booking = Booking.get_or_none(Booking.id == booking_id)
     if booking is None:
@@ -444,7 +461,7 @@ def _board_html() -> tuple[str, str]:
 
 
 @bp.route("/workshop/board")
-@role_required(*BOARD_ROLES)
+@permission_required("workshop.board")
 def board():
     body, version = _board_html()
     return render_template("workshop/board.html", body=body, version=version, today=clock.local_today(),
@@ -454,7 +471,7 @@ def board():
 
 
 @bp.route("/workshop/board/grid")
-@role_required(*BOARD_ROLES)
+@permission_required("workshop.board")
 def board_grid():
     """Polled by the tablet: 204 when nothing changed, so the screen never redraws for nothing."""
     body, version = _board_html()
@@ -465,7 +482,7 @@ def board_grid():
 
 
 def _popup(wo: WorkOrder, error: str | None = None, done: str | None = None):
-    may_change = work_orders.mechanics_may_change_status() or current_user.role != "display"
+    may_change = permissions.can(actor(), "work_order.board_status", wo)
     return render_template("workshop/_board_popup.html", wo=wo, totals=work_orders.totals(wo), error=error, done=done,
                            actions=[(s, label) for s, label in BOARD_ACTIONS.items()
                                     if s in TRANSITIONS.get(wo.status, ()) or (wo.status == "planned" and s == "in_work")],
@@ -474,19 +491,26 @@ def _popup(wo: WorkOrder, error: str | None = None, done: str | None = None):
 
 
 @bp.route("/workshop/board/wo/<int:wo_id>")
-@role_required(*BOARD_ROLES)
+@permission_required("workshop.board")
 def board_popup(wo_id: int):
-    return _popup(_load(wo_id))
+    wo = _load(wo_id)
+    permissions.require(actor(), "workshop.board", wo)
+    return _popup(wo)
 
 
 @bp.route("/workshop/board/wo/<int:wo_id>/status", methods=["POST"])
-@role_required(*BOARD_ROLES)
+@permission_required("workshop.board")
 def board_status(wo_id: int):
     wo = _load(wo_id)
+    permissions.require(actor(), "workshop.board", wo)
     try:
         wo = work_orders.board_set_status(wo, request.form.get("status", ""), _int(request.form.get("mechanic"), "mechanic"),
                                           actor())
     except InputError as exc:
+        log.info("board status refused for work order %s: %s", wo_id, exc.message)
+        return _popup(wo, error=exc.message), 422
+    except permissions.PermissionDenied as exc:
+        # 422 like any refused tap: the popup shows why; the tablet reads 403 as "token revoked".
         log.info("board status refused for work order %s: %s", wo_id, exc.message)
         return _popup(wo, error=exc.message), 422
     response = make_response(_popup(wo, done=f"Отмечено: {wo.status_label}."))
@@ -509,7 +533,7 @@ def device_login(token: str):
 
 
 @bp.route("/workshop/devices", methods=["GET", "POST"])
-@role_required("owner")
+@permission_required("workshop.devices")
 def devices_page():
     created = error = None
     if request.method == "POST":
@@ -528,7 +552,7 @@ def devices_page():
 
 
 @bp.route("/workshop/devices/permission", methods=["POST"])
-@role_required("owner")
+@permission_required("workshop.devices")
 def board_permission():
     allowed = request.form.get("allowed") == "yes"
     work_orders.set_mechanics_may_change_status(allowed, actor())
@@ -537,7 +561,7 @@ def board_permission():
 
 
 @bp.route("/workshop/devices/<int:token_id>/revoke", methods=["POST"])
-@role_required("owner")
+@permission_required("workshop.devices")
 def revoke_device(token_id: int):
     from db.models.workshop import DeviceToken
 
@@ -552,7 +576,7 @@ def revoke_device(token_id: int):
 # --- reports --------------------------------------------------------------------------
 
 @bp.route("/workshop/reports")
-@role_required("owner", "manager")
+@permission_required("workshop.reports")
 def reports_page():
     today = clock.local_today()
     start_day = _day(request.args.get("from")) if request.args.get("from") else today.replace(day=1)

@@ -7,7 +7,7 @@ import re
 import peewee
 from peewee import fn
 
-from appliance import audit, phones, vehicles
+from appliance import audit, permissions, phones, vehicles
 from appliance.clock import utcnow
 from appliance.errors import InputError, NotFound, StaleEdit
 from db import database, is_sqlite
@@ -113,6 +113,7 @@ def clean_vehicle(data: VehicleInput) -> dict:
 def create_customer(name: str, phone_list: list[PhoneInput], actor=None, source: str = "walk_in",
                     notes: str = "", kind: str = "person", vehicle_list: list[VehicleInput] = ()) -> Customer:
     """Create a customer with phones (at least one) and cars, all or nothing."""
+    permissions.require(actor, "customer.create")
     name = _clean_name(name)
     if source not in SOURCES:
         raise InputError("Выберите источник из списка.", "source")
@@ -146,6 +147,7 @@ def get_or_create_by_phone(number: str, name: str = "", actor=None, source: str 
 def update_customer(customer: Customer, version: int, actor, name: str, source: str, notes: str,
                     phone_list: list[PhoneInput], kind: str | None = None) -> Customer:
     """Save an edit made on a form opened at `version`; refuse if someone saved meanwhile."""
+    permissions.require(actor, "customer.edit", customer)
     name = _clean_name(name)
     if source not in SOURCES:
         raise InputError("Выберите источник из списка.", "source")
@@ -180,6 +182,7 @@ def update_customer(customer: Customer, version: int, actor, name: str, source: 
 
 
 def add_vehicle(customer: Customer, data: VehicleInput, actor=None) -> Vehicle:
+    permissions.require(actor, "vehicle.edit", customer)
     values = clean_vehicle(data)
     with database.atomic():
         if values["vin"]:
@@ -195,6 +198,7 @@ def add_vehicle(customer: Customer, data: VehicleInput, actor=None) -> Vehicle:
 
 
 def update_vehicle(vehicle: Vehicle, data: VehicleInput, actor=None) -> Vehicle:
+    permissions.require(actor, "vehicle.edit", vehicle)
     values = clean_vehicle(data)
     with database.atomic():
         changes = audit.diff(vehicle, values)
@@ -206,6 +210,7 @@ def update_vehicle(vehicle: Vehicle, data: VehicleInput, actor=None) -> Vehicle:
 
 
 def soft_delete(customer: Customer, actor, reason: str = "") -> None:
+    permissions.require(actor, "customer.delete", customer)
     with database.atomic():
         customer.deleted_at = utcnow()
         customer.save()
@@ -442,6 +447,7 @@ def likely_duplicates(limit: int = 100) -> list[DuplicatePair]:
 
 def merge(survivor_customer: Customer, merged: Customer, actor) -> Customer:
     """Move everything of `merged` to the survivor; keep `merged` as a pointer to it."""
+    permissions.require(actor, "customer.merge", survivor_customer)
     from db.models import load_all
 
     if survivor_customer.id == merged.id:

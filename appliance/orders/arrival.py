@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import fn
 
-from appliance import clock, notifications, parts
+from appliance import clock, notifications, parts, permissions
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.orders import orders as orders_mod
@@ -377,6 +377,7 @@ def match_candidates(match: ReceiptMatch) -> list[OrderLine]:
 
 
 def resolve_match(match: ReceiptMatch, line_ids: list[int], actor, comment: str = "") -> ArrivalResult:
+    permissions.require(actor, "order.receive", match)
     if match.state != "open":
         raise InputError("Эту позицию уже решили.")
     allowed = {ln.id: ln for ln in match_candidates(match)}
@@ -391,6 +392,7 @@ def resolve_match(match: ReceiptMatch, line_ids: list[int], actor, comment: str 
 
 
 def dismiss_match(match: ReceiptMatch, actor, comment: str = "") -> None:
+    permissions.require(actor, "order.receive", match)
     if match.state != "open":
         raise InputError("Эту позицию уже решили.")
     with database.atomic():

@@ -14,7 +14,7 @@ import re
 
 from peewee import JOIN, fn
 
-from appliance import audit, clock, parts, settings
+from appliance import audit, clock, parts, permissions, settings
 from appliance.clock import to_local
 from appliance.errors import InputError, NotFound
 from db import database
@@ -238,6 +238,7 @@ def create_order(customer: Customer, lines: list[LineInput], actor=None, *, mana
                  vehicle: Vehicle | None = None, promised_date=None, prepayment="", comment: str = "",
                  copied_from: Order | None = None) -> Order:
     """A new order with its lines, all or nothing."""
+    permissions.require(actor, "order.create")
     if customer is None or not customer.is_live:
         raise InputError("Клиент не найден или удалён.", "customer")
     items = [ln for ln in lines if any(str(getattr(ln, f) or "").strip() for f in ("article", "name", "brand"))]
@@ -288,6 +289,7 @@ def copy_order(order: Order, actor=None) -> Order:
 def update_order(order: Order, actor, *, version: int | None = None, promised_date=None, prepayment=None,
                  comment: str | None = None, shelf_place: str | None = None, manager: Staff | None = None) -> Order:
     """Edit the order's header; refuses a form opened before someone else saved."""
+    permissions.require(actor, "order.edit", order)
     with database.atomic():
         current = get(order.id)
         if version is not None and current.version != version:
@@ -322,6 +324,7 @@ def update_order(order: Order, actor, *, version: int | None = None, promised_da
 
 
 def add_line(order: Order, item: LineInput, actor=None) -> OrderLine:
+    permissions.require(actor, "order.edit", order)
     values = clean_line(item, 0)
     now = clock.utcnow()
     with database.atomic():
@@ -434,6 +437,7 @@ def transition(line: OrderLine, to_status: str, actor=None, *, supplier_ref: str
 
 def transition_order(order: Order, to_status: str, actor=None, **kwargs) -> list[OrderLine]:
     """Move every line that can make this move (the board and the batch actions)."""
+    permissions.require(actor, "order.edit", order)
     if to_status == "arrived":
         from appliance.orders import arrival as arrival_mod
 
@@ -455,6 +459,7 @@ def transition_order(order: Order, to_status: str, actor=None, **kwargs) -> list
 
 def mark_ordered(orders: list[Order], actor=None, supplier_ref: str = "") -> int:
     """Batch action: every new line of these orders is now ordered at its supplier."""
+    permissions.require(actor, "order.edit")
     count = 0
     with database.atomic():
         for order in orders:
@@ -469,6 +474,7 @@ def mark_ordered(orders: list[Order], actor=None, supplier_ref: str = "") -> int
 
 def issue(order: Order, actor, paid="", line_ids: list[int] | None = None) -> list[OrderLine]:
     """The customer takes the arrived lines (all, or the chosen ones) and pays `paid`."""
+    permissions.require(actor, "order.issue", order)
     paid_kop = parse_money(paid, "paid")
     lines = [ln for ln in order.lines.order_by(OrderLine.position) if ln.status == "arrived"
              and (line_ids is None or ln.id in line_ids)]
@@ -593,6 +599,7 @@ def local_date(value: dt.datetime | None) -> dt.date | None:
 
 
 def soft_delete(order: Order, actor, reason: str = "") -> None:
+    permissions.require(actor, "order.delete", order)
     if order.status not in ("new", "cancelled"):
         raise InputError("Удалить можно только новый или отменённый заказ; остальные — отменить.")
     with database.atomic():
@@ -630,6 +637,7 @@ def api_supplier_codes() -> set[str]:
 def order_through_api(order: Order, actor=None) -> int:
     """Queue the new lines of API suppliers as supplier orders (one per supplier) and mark them
     ordered: the suppliers' outbox places them, the tracking check follows their statuses."""
+    permissions.require(actor, "order.edit", order)
     from db.models.suppliers import SupplierOrder, SupplierOrderLine
 
     codes = api_supplier_codes()

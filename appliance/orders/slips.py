@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from appliance import clock, phones
+from appliance import clock, permissions, phones
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.orders import orders as orders_mod
@@ -74,6 +74,7 @@ def print_slips(orders: list[Order], actor=None, batch_name: str = "", arrival: 
 
     With the printer off the job waits in the queue and the order page says so.
     """
+    permissions.require(actor, "order.receive")
     from appliance import printing
 
     orders = [o for o in orders if o is not None]

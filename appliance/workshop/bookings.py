@@ -5,7 +5,7 @@ import dataclasses
 import datetime as dt
 import logging
 
-from appliance import audit, clock, customers, notifications, phones
+from appliance import audit, clock, customers, notifications, permissions, phones
 from appliance.errors import InputError
 from appliance.workshop import schedule
 from db import database
@@ -64,6 +64,7 @@ def validate(data: BookingInput) -> None:
 
 def create_booking(data: BookingInput, actor=None, token=None) -> Booking:
     """Save a booking (and a new customer when the phone is new), all or nothing."""
+    permissions.require(actor, "booking.create")
     validate(data)
     with database.atomic():
         customer = _customer(data, actor)
@@ -82,6 +83,7 @@ def create_booking(data: BookingInput, actor=None, token=None) -> Booking:
 
 
 def cancel(booking: Booking, actor, reason: str = "") -> None:
+    permissions.require(actor, "booking.cancel", booking)
     if booking.status != "new":
         raise InputError("Эта запись уже запланирована или отменена.")
     with database.atomic():

@@ -11,7 +11,7 @@ import logging
 import re
 import secrets
 
-from appliance import audit, clock, settings
+from appliance import audit, clock, permissions, settings
 from appliance.errors import InputError
 from db import database
 from db.models.staff import Staff
@@ -41,6 +41,8 @@ def _username(name: str) -> str:
 def create(kind: str, name: str, actor=None) -> tuple[DeviceToken, str]:
     """A new token; returns the row and the token text (shown once, never stored)."""
     from appliance import staff as staff_mod
+
+    permissions.require(actor, "workshop.devices")
 
     name = (name or "").strip()
     if kind not in KINDS:
@@ -83,6 +85,7 @@ def find(token: str | None, kind: str) -> DeviceToken | None:
 
 
 def revoke(row: DeviceToken, actor=None) -> None:
+    permissions.require(actor, "workshop.devices")
     if row.revoked_at is not None:
         return
     with database.atomic():

@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 # Statuses that hold a bay (and a mechanic) for their slot.
 BLOCKING = ("planned", "arrived", "in_work", "waiting_parts", "ready")
+# What the wall tablet shows of a day.
+BOARD_STATUSES = BLOCKING + ("handed_over",)
 # On the car: the job a mechanic is doing now.
 ON_BAY = ("arrived", "in_work", "waiting_parts", "ready")
 
@@ -196,7 +198,7 @@ def day_grid(day: dt.date, include_closed: bool = True) -> dict:
     h = hours()
     bays = active_bays()
     opens, closes = day_bounds(day)
-    statuses = None if include_closed else BLOCKING + ("handed_over",)
+    statuses = None if include_closed else BOARD_STATUSES
     orders = [wo for wo in _orders_between(opens, closes, statuses) if wo.status != "cancelled"]
     now = clock.utcnow()
     blocks: dict[int, list[Block]] = {b.id: [] for b in bays}
@@ -241,6 +243,12 @@ def week_grid(monday: dt.date) -> dict:
             continue
         cells.setdefault((to_local(wo.planned_start).date(), wo.bay_id), []).append(wo)
     return {"days": days, "bays": bays, "cells": cells, "monday": monday}
+
+
+def on_board(wo: WorkOrder, day: dt.date) -> bool:
+    """Whether the wall tablet shows this work order on that day (the same rule as `board`)."""
+    opens, closes = day_bounds(day)
+    return wo.status in BOARD_STATUSES and wo.planned_start < closes and wo.planned_end > opens
 
 
 def board(day: dt.date) -> dict:

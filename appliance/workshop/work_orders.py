@@ -13,7 +13,7 @@ import datetime as dt
 import logging
 from decimal import Decimal, InvalidOperation
 
-from appliance import audit, clock, customers, notifications, settings, vehicles
+from appliance import audit, clock, customers, notifications, permissions, settings, vehicles
 from appliance.errors import InputError
 from appliance.workshop import schedule
 from appliance.workshop.bookings import notification_key
@@ -52,6 +52,11 @@ BOARD_ACTIONS = {"in_work": "Начал работу", "waiting_parts": "Ждё�
 ACTION_LABELS = {"arrived": "Приехал", "in_work": "В работу", "waiting_parts": "Ждём запчасти", "ready": "Готов",
                  "handed_over": "Выдать клиенту", "no_show": "Не приехал", "cancelled": "Отменить",
                  "planned": "Вернуть в план"}
+# Which row of the permission table a status change is: the floor's steps, the desk's, the hand-over.
+STATUS_ACTIONS = {"arrived": "work_order.board_status", "in_work": "work_order.board_status",
+                  "waiting_parts": "work_order.board_status", "ready": "work_order.board_status",
+                  "handed_over": "work_order.hand_over", "cancelled": "work_order.status",
+                  "no_show": "work_order.status", "planned": "work_order.status"}
 
 
 @dataclasses.dataclass
@@ -102,6 +107,7 @@ def _history(wo: WorkOrder, old: str | None, new: str, actor, via: str = "", not
 
 def create(data: OrderInput, actor=None) -> WorkOrder:
     """Plan a work order on a bay; refuses overlaps, the past and hours outside the working day."""
+    permissions.require(actor, "work_order.plan")
     if data.kind not in KINDS:
         raise InputError("Неизвестный вид работ.", "kind")
     bay = _bay(data.bay_id)
@@ -152,7 +158,10 @@ def create(data: OrderInput, actor=None) -> WorkOrder:
 
 def create_for_phone(phone: str, name: str, car: customers.VehicleInput | None, data: OrderInput,
                      actor=None) -> WorkOrder:
-    """The advisor typed a phone on the grid: find or add the customer (and the car), then plan."""
+    """The advisor typed a phone on the grid: find or add the customer (and the car), then plan.
+
+    A new phone adds a customer, which needs the right to add customers (a mechanic has not)."""
+    permissions.require(actor, "work_order.plan")
     with database.atomic():
         customer, _ = customers.get_or_create_by_phone(phone, name, actor, source="phone")
         if car is not None and car.make.strip() and not data.vehicle_id:
@@ -168,6 +177,7 @@ def create_for_phone(phone: str, name: str, car: customers.VehicleInput | None, 
 
 def link_inspection(wo: WorkOrder, inspection_id: int | None, actor=None) -> WorkOrder:
     """Say (or unsay) that this repair came out of that inspection of the same car."""
+    permissions.require(actor, "work_order.edit", wo)
     inspection = None
     if inspection_id:
         inspection = WorkOrder.get_or_none((WorkOrder.id == inspection_id) & (WorkOrder.kind == "inspection")
@@ -199,6 +209,7 @@ def from_booking(booking: Booking, bay_id: int, start: dt.datetime, end: dt.date
 
 def move(wo: WorkOrder, bay_id: int, start: dt.datetime, end: dt.datetime, actor=None) -> WorkOrder:
     """Drag or resize on the grid; the same checks as planning."""
+    permissions.require(actor, "work_order.plan", wo)
     if wo.status not in schedule.BLOCKING:
         raise InputError(f"Заказ-наряд {wo.number} {wo.status_label}: переносить его нельзя.")
     bay = _bay(bay_id)
@@ -223,6 +234,7 @@ def move(wo: WorkOrder, bay_id: int, start: dt.datetime, end: dt.datetime, actor
 
 def update(wo: WorkOrder, actor, complaint: str, recommendations: str, mileage: int | None,
            mechanic_id: int | None, kind: str | None = None) -> WorkOrder:
+    permissions.require(actor, "work_order.edit", wo)
     if mileage is not None and not (0 <= mileage <= 3_000_000):
         raise InputError("Пробег должен быть от 0 до 3 000 000 км.", "mileage")
     if kind is not None and kind not in KINDS:
@@ -254,6 +266,7 @@ def set_status(wo: WorkOrder, new: str, actor=None, via: str = "", note: str = "
     """Move along planned -> arrived -> in work -> waiting for parts -> ready -> handed over."""
     if new not in STATUSES:
         raise InputError("Неизвестный статус.")
+    permissions.require(actor, STATUS_ACTIONS[new], wo)
     with database.atomic():
         fresh = WorkOrder.get_by_id(wo.id)
         old = fresh.status
@@ -291,6 +304,7 @@ def mechanics_may_change_status() -> bool:
 
 
 def set_mechanics_may_change_status(allowed: bool, actor) -> None:
+    permissions.require(actor, "workshop.devices")
     old = mechanics_may_change_status()
     value = "yes" if allowed else "no"
     with database.atomic():
@@ -303,10 +317,9 @@ def board_set_status(wo: WorkOrder, new: str, mechanic_id, device_user) -> WorkO
     """A mechanic's tap on the wall tablet, recorded as that mechanic via that tablet."""
     from appliance.workshop import devices
 
-    if not mechanics_may_change_status():
-        raise InputError("Владелец не разрешил менять статусы с табло.")
     if new not in BOARD_ACTIONS:
         raise InputError("С табло можно отметить только «начал», «ждём запчасти» и «готово».")
+    permissions.require(device_user, "work_order.board_status", wo)
     if device_user.role == "display":
         mechanic = Staff.get_or_none((Staff.id == mechanic_id) & Staff.active & (Staff.role == "mechanic"))
         if mechanic is None:
@@ -321,6 +334,35 @@ def board_set_status(wo: WorkOrder, new: str, mechanic_id, device_user) -> WorkO
                 WorkOrder.update(mechanic=mechanic).where(WorkOrder.id == wo.id).execute()
                 audit.record(mechanic, "update", wo, {"mechanic": (None, mechanic.full_name)}, note=via)
         return set_status(wo, new, mechanic, via=via)
+
+
+TABLET_OFF = "Владелец не разрешил механикам отмечать статусы: спросите менеджера."
+
+
+@permissions.limit("tablet_statuses")
+def _tablet_statuses(actor, wo) -> str | None:
+    """A mechanic marks the floor's steps only while the owner's switch is on."""
+    return None if mechanics_may_change_status() else TABLET_OFF
+
+
+@permissions.limit("tablet_statuses_today")
+def _tablet_statuses_today(actor, wo) -> str | None:
+    return _tablet_statuses(actor, wo) or _board_today(actor, wo)
+
+
+@permissions.limit("board_today")
+def _board_today(actor, wo) -> str | None:
+    """The wall tablet shows and marks today's work orders only."""
+    if wo is None or schedule.on_board(wo, clock.local_today()):
+        return None
+    return "На табло — только заказ-наряды на сегодня."
+
+
+@permissions.limit("unpriced_line")
+def _unpriced_line(actor, line) -> str | None:
+    if line is None or not line.price_kop:
+        return None
+    return "Строку с ценой удаляет " + permissions.refusal("work_line.price").split(" может ", 1)[1]
 
 
 def _hand_over(wo: WorkOrder, actor, now: dt.datetime) -> None:
@@ -384,13 +426,22 @@ def _retotal(wo: WorkOrder) -> None:
     wo.total_kop = works + parts
 
 
+def _require_price(actor, wo: WorkOrder, price_kop: int) -> None:
+    """A line without a price is anyone's; a price is the desk's (the mechanic leaves it empty)."""
+    why = permissions.reason(actor, "work_line.price", wo) if price_kop else None
+    if why:
+        raise permissions.PermissionDenied(f"{why} Оставьте сумму пустой: её поставит менеджер.", "work_line.price")
+
+
 def add_work(wo: WorkOrder, name: str, norm_hours, price, actor=None) -> WorkLine:
     _editable(wo)
+    permissions.require(actor, "work_line.add", wo)
     name = (name or "").strip()
     if not name:
         raise InputError("Назовите работу.", "work_name")
     hours = parse_decimal(norm_hours, "norm_hours")
     price_kop = parse_money(price, "work_price")
+    _require_price(actor, wo, price_kop)
     with database.atomic():
         line = WorkLine.create(work_order=wo, name=name[:200], norm_hours=hours, price_kop=price_kop,
                                position=wo.works.count())
@@ -401,7 +452,9 @@ def add_work(wo: WorkOrder, name: str, norm_hours, price, actor=None) -> WorkLin
 
 def add_part(wo: WorkOrder, name: str, qty, price, actor=None, article: str = "", brand: str = "",
              source: str = "stock", order_line_id: int | None = None) -> PartLine:
+    """A part with a price typed here needs the right to price; one from an order keeps the order's price."""
     _editable(wo)
+    permissions.require(actor, "work_line.add", wo)
     name = (name or "").strip()
     if not name and not (article or "").strip():
         raise InputError("Укажите запчасть: название или артикул.", "part_name")
@@ -409,6 +462,8 @@ def add_part(wo: WorkOrder, name: str, qty, price, actor=None, article: str = ""
         raise InputError("Запчасть со склада или из заказа.", "part_source")
     quantity = parse_decimal(qty, "qty")
     price_kop = parse_money(price, "part_price")
+    if order_line_id is None:
+        _require_price(actor, wo, price_kop)
     with database.atomic():
         line = PartLine.create(work_order=wo, name=(name or article)[:200], article=(article or "").strip(),
                                brand=(brand or "").strip(), qty=quantity, price_kop=price_kop, source=source,
@@ -425,12 +480,32 @@ def remove_line(wo: WorkOrder, kind: str, line_id: int, actor=None) -> None:
         line = model.get_or_none((model.id == line_id) & (model.work_order == wo))
         if line is None:
             raise InputError("Строка уже удалена.")
+        permissions.require(actor, "work_line.remove", line)
         line.delete_instance()
         _retotal(wo)
         audit.record(actor, "remove_" + ("work" if kind == "work" else "part"), wo, {"line": (line.name, None)})
 
 
+def set_price(wo: WorkOrder, kind: str, line_id: int, price, actor=None):
+    """The desk prices a line the mechanic added without one (or corrects a price)."""
+    _editable(wo)
+    permissions.require(actor, "work_line.price", wo)
+    model = WorkLine if kind == "work" else PartLine
+    price_kop = parse_money(price, "price")
+    with database.atomic():
+        line = model.get_or_none((model.id == line_id) & (model.work_order == wo))
+        if line is None:
+            raise InputError("Строка уже удалена.")
+        old = line.price_kop
+        line.price_kop = price_kop
+        line.save()
+        _retotal(wo)
+        audit.record(actor, "price", wo, {"price": (f"{line.name}: {old / 100:.2f} ₽", f"{price_kop / 100:.2f} ₽")})
+    return line
+
+
 def add_finding(wo: WorkOrder, text: str, severity: str, estimate, actor=None) -> Finding:
+    permissions.require(actor, "work_line.add", wo)
     if wo.kind != "inspection":
         raise InputError("Находки записываются только в осмотре.")
     text = (text or "").strip()
@@ -507,6 +582,7 @@ def key_label(wo: WorkOrder):
 
 def print_key_label(wo: WorkOrder, actor=None) -> str:
     """Queue the key label; a clear message when the printing area is not installed."""
+    permissions.require(actor, "work_order.edit", wo)
     try:
         from appliance.printing import queue_labels
     except ImportError:

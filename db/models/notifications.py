@@ -16,6 +16,9 @@ class Notification(BaseModel):
     body = peewee.TextField(default="")
     url = peewee.CharField(default="")
     assignee = peewee.ForeignKeyField(Staff, null=True, backref="assigned_notifications", on_delete="SET NULL")
+    # Who it is for (the owner sees all): roles as ",manager,mechanic," and/or one person.
+    audience_roles = peewee.CharField(default=",owner,manager,")
+    audience_person = peewee.ForeignKeyField(Staff, null=True, backref="+", on_delete="SET NULL")
     created_at = peewee.DateTimeField()
     updated_at = peewee.DateTimeField()
     occurrences = peewee.IntegerField(default=1)

@@ -7,6 +7,7 @@ import pytest
 
 from appliance import customers, settings
 from appliance.errors import InputError
+from appliance.permissions import PermissionDenied
 from appliance.workshop import devices, work_orders
 from db.models.customers import Customer
 from db.models.sales import Sale
@@ -69,7 +70,7 @@ def test_board_taps_are_recorded_as_the_mechanic_via_the_tablet(now, car, bays, 
     with pytest.raises(InputError, match="только «начал»"):
         work_orders.board_set_status(wo, "handed_over", staff["mechanic"].id, tablet)
     settings.get()._cp.set("workshop", "mechanics_may_change_status", "no")
-    with pytest.raises(InputError, match="не разрешил"):
+    with pytest.raises(PermissionDenied, match="не разрешил"):
         work_orders.board_set_status(wo, "ready", staff["mechanic"].id, tablet)
 
 
