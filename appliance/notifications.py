@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from appliance import audit
 from appliance.clock import utcnow
-from db import database
+from db import write_transaction
 from db.models.notifications import Notification
 
 # Lower is hotter: a missed call is a customer walking away right now.
@@ -32,7 +32,7 @@ def raise_notification(kind: str, key: str, title: str, body: str = "", url: str
                        assignee=None, priority: int | None = None) -> Notification:
     """Open a notification, or refresh the open one about the same problem."""
     now = utcnow()
-    with database.atomic():
+    with write_transaction():
         existing = (Notification.select()
                     .where((Notification.kind == kind) & (Notification.key == key) & Notification.is_open)
                     .first())
@@ -62,7 +62,7 @@ def resolve(kind: str, key: str, by=None, comment: str = "") -> int:
 
 
 def close(notification: Notification, by=None, comment: str = "") -> None:
-    with database.atomic():
+    with write_transaction():
         notification.is_open = False
         notification.resolved_at = utcnow()
         notification.resolved_by = by
@@ -73,7 +73,7 @@ def close(notification: Notification, by=None, comment: str = "") -> None:
 
 
 def take(notification: Notification, by) -> None:
-    with database.atomic():
+    with write_transaction():
         old = notification.assignee_id
         notification.assignee = by
         if notification.seen_at is None:

@@ -50,6 +50,18 @@ def is_sqlite() -> bool:
     return isinstance(database.obj, peewee.SqliteDatabase)
 
 
+def write_transaction():
+    """The transaction for every piece of work that writes (views, jobs, devices, imports).
+
+    A deferred SQLite transaction that reads and then writes fails at once with "database
+    is locked" when another connection committed in between (WAL snapshot: the busy timeout
+    is never used). ``BEGIN IMMEDIATE`` takes the write lock up front and waits for it up to
+    the busy timeout instead. Nested, it is a savepoint (peewee's atomic); on other
+    databases a plain ``atomic()``.
+    """
+    return database.atomic("IMMEDIATE") if is_sqlite() else database.atomic()
+
+
 def migrate(target: str | None = None) -> list[str]:
     """Apply pending numbered migrations; returns the names applied."""
     from playhouse.migrations import Runner

@@ -11,7 +11,7 @@ import random
 from appliance import customers, hooks, notifications, staff
 from appliance.clock import utcnow
 from appliance.customers import PhoneInput, VehicleInput
-from db import database, fake
+from db import fake, write_transaction
 from db.models.catalog import Product
 from db.models.customers import Customer, Vehicle
 from db.models.sales import Sale, SaleLine
@@ -41,7 +41,7 @@ STAFF = [
 def build_demo(customers_count: int = 80, rng: random.Random | None = None) -> None:
     rng = rng or random.Random(SEED)
     now = utcnow()
-    with database.atomic():
+    with write_transaction():
         people = {u: staff.create_staff(u, name, role, staff.DEMO_PASSWORD) for u, name, role in STAFF}
         managers = [p for p in people.values() if p.role in ("manager", "owner")]
         products = _products(rng, now)
@@ -70,7 +70,7 @@ def build_demo(customers_count: int = 80, rng: random.Random | None = None) -> N
             "Название, телефон магазина, часовой пояс и пароли сотрудников: раздел «Настройки» и prilavok.ini.",
             assignee=people["owner"])
     for step in hooks.load_all(DEMO_STEPS):
-        with database.atomic():
+        with write_transaction():
             step(rng, now)
 
 

@@ -8,7 +8,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from appliance import settings, sms, sms_outbox
 from appliance.errors import InputError
-from db import database
+from db import write_transaction
 from db.models.sms import ModemStatus, SmsMessage
 from web.auth import actor, role_required
 
@@ -50,7 +50,7 @@ def modem():
 def test_sms():
     phone, text = request.form.get("phone", ""), request.form.get("text", "")
     try:
-        with database.atomic():
+        with write_transaction():
             msg = sms.queue_sms(phone=phone, text=text or None, template_code=None if text.strip() else "test",
                                 actor=actor())
     except InputError as exc:

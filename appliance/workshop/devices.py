@@ -12,7 +12,7 @@ import secrets
 
 from appliance import audit, clock
 from appliance.errors import InputError
-from db import database
+from db import write_transaction
 from db.models.staff import Staff
 from db.models.workshop import DeviceToken
 
@@ -44,7 +44,7 @@ def create(kind: str, name: str, actor=None) -> tuple[DeviceToken, str]:
     if len(name) > 100:
         raise InputError("Слишком длинное название.", "name")
     token = secrets.token_urlsafe(24)
-    with database.atomic():
+    with write_transaction():
         user = None
         if kind == "display":
             user = staff_mod.create_staff(_username(name), name, "display", secrets.token_urlsafe(24), actor)
@@ -70,7 +70,7 @@ def find(token: str | None, kind: str) -> DeviceToken | None:
 def revoke(row: DeviceToken, actor=None) -> None:
     if row.revoked_at is not None:
         return
-    with database.atomic():
+    with write_transaction():
         row.revoked_at = clock.utcnow()
         row.save()
         if row.staff_id:

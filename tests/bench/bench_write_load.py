@@ -1,0 +1,110 @@
+"""10 managers adding order lines at once through HTTP, for about 25 s (issue 11, item 1).
+
+Starts `prilavok serve` (waitress, the usual web processes) on 127.0.0.1 over a fresh demo
+database in a temporary folder (the bench dataset is left untouched), logs each client in,
+and has it post order lines to existing orders with its CSRF token. Prints requests,
+errors (any answer but the redirect back to the order), p50/p95 in ms, and the lines that
+reached the database: before the single write-transaction helper, a third of the posts
+answered 500 "database is locked".
+"""
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+
+import requests
+
+from tests.bench.common import free_port, percentiles, start_process, wait_up
+
+CLIENTS = 10
+SECONDS = float(os.environ.get("BENCH_WRITE_SECONDS", "25"))
+
+
+def _login(base: str) -> tuple[requests.Session, str]:
+    session = requests.Session()
+    html = session.get(base + "/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = session.post(base + "/login", data={"username": "manager", "password": "demo", "csrf_token": token},
+                            allow_redirects=False)
+    assert response.status_code == 302, "bench login failed"
+    page = session.get(base + "/customers").text
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page) or re.search(r'name="csrf_token" value="([^"]+)"', page)
+    return session, token.group(1)
+
+
+def main() -> None:
+    data_dir = tempfile.mkdtemp(prefix="prilavok-bench-write-")
+    env = {**os.environ, "PRILAVOK_APP_DATA_DIR": data_dir, "PRILAVOK_DISCOVERY_ENABLED": "no",
+           "PRILAVOK_CONFIG": os.path.join(data_dir, "none.ini")}
+    subprocess.run([sys.executable, "-m", "appliance.cli", "init", "--demo"], env=env, check=True,
+                   stdout=subprocess.DEVNULL)
+    db_path = os.path.join(data_dir, "prilavok.db")
+    con = sqlite3.connect(db_path)
+    order_ids = [r[0] for r in con.execute(
+        "SELECT id FROM \"order\" WHERE deleted_at IS NULL AND status IN ('new', 'ordered') ORDER BY id LIMIT 40")]
+    lines_before = con.execute("SELECT count(*) FROM order_line").fetchone()[0]
+    con.close()
+    if not order_ids:
+        raise SystemExit("the demo shop has no open orders to add lines to")
+
+    port = free_port()
+    app = start_process(["-m", "appliance.cli", "serve", "--port", str(port), "--no-announce"], env)
+    base = f"http://127.0.0.1:{port}"
+    timings: list[float] = []
+    statuses: Counter = Counter()
+    lock = threading.Lock()
+    try:
+        wait_up(base + "/login")
+        sessions = [_login(base) for _ in range(CLIENTS)]
+        deadline = time.monotonic() + SECONDS
+
+        def client(n: int) -> None:
+            session, token = sessions[n]
+            local, codes, i = [], Counter(), 0
+            while time.monotonic() < deadline:
+                order_id = order_ids[(n * 7 + i) % len(order_ids)]
+                i += 1
+                data = {"csrf_token": token, "article": f"B{n:02d}-{i:05d}", "brand": "Bench", "name": "Фильтр",
+                        "qty": "1", "price": "100", "supplier": "", "supplier_days": ""}
+                start = time.perf_counter()
+                try:
+                    response = session.post(f"{base}/orders/{order_id}/lines", data=data, allow_redirects=False,
+                                            timeout=30)
+                    codes[response.status_code] += 1
+                except requests.RequestException as exc:
+                    codes[type(exc).__name__] += 1
+                local.append(time.perf_counter() - start)
+            with lock:
+                timings.extend(local)
+                statuses.update(codes)
+
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(CLIENTS)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        app.terminate()
+        app.wait(10)
+    con = sqlite3.connect(db_path)
+    added = con.execute("SELECT count(*) FROM order_line").fetchone()[0] - lines_before
+    con.close()
+    ok = statuses.get(302, 0)
+    errors = sum(statuses.values()) - ok
+    s = percentiles(timings)
+    print(f"{CLIENTS} clients adding order lines for {SECONDS:.0f} s (POST /orders/<id>/lines)")
+    print(f"requests {s['n']}, errors {errors} ({100 * errors / max(1, s['n']):.1f} %), "
+          f"answers {dict(statuses)}")
+    print(f"p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms, max {s['max']:.1f} ms; "
+          f"lines saved {added} of {ok} answered as saved")
+
+
+if __name__ == "__main__":
+    main()
