@@ -21,7 +21,7 @@ from collections import Counter
 
 import requests
 
-from tests.bench.common import free_port, percentiles, start_process, wait_up
+from tests.bench.common import free_port, percentiles, wait_up
 
 CLIENTS = 10
 SECONDS = float(os.environ.get("BENCH_WRITE_SECONDS", "25"))
@@ -55,7 +55,10 @@ def main() -> None:
         raise SystemExit("the demo shop has no open orders to add lines to")
 
     port = free_port()
-    app = start_process(["-m", "appliance.cli", "serve", "--port", str(port), "--no-announce"], env)
+    server_log = os.path.join(data_dir, "serve.log")
+    with open(server_log, "wb") as log_file:
+        app = subprocess.Popen([sys.executable, "-m", "appliance.cli", "serve", "--port", str(port), "--no-announce"],
+                               env=env, stdout=subprocess.DEVNULL, stderr=log_file)
     base = f"http://127.0.0.1:{port}"
     timings: list[float] = []
     statuses: Counter = Counter()
@@ -104,6 +107,10 @@ def main() -> None:
           f"answers {dict(statuses)}")
     print(f"p50 {s['p50']:.1f} ms, p95 {s['p95']:.1f} ms, max {s['max']:.1f} ms; "
           f"lines saved {added} of {ok} answered as saved")
+    with open(server_log, encoding="utf-8", errors="replace") as text:
+        faults = Counter(line.strip() for line in text if line.startswith(("sqlite3.", "peewee.")))
+    for line, n in faults.most_common(3):
+        print(f"server log: {n} × {line}")
 
 
 if __name__ == "__main__":
