@@ -1,5 +1,5 @@
 """Errors a person sees: the message is Russian and names the field it is about."""
-from db import storage_fault
+from db import is_busy, storage_fault
 
 
 class InputError(ValueError):
@@ -27,7 +27,14 @@ STORAGE_REASONS = {
 }
 
 
+BUSY_REASON = "база данных занята другой записью (например, загрузкой из 1С) — данные не сохранены, повторите через минуту"
+
+
 def storage_reason(exc: BaseException) -> str | None:
     """The Russian reason for a full disk, a read-only database or a disk error; None otherwise."""
     kind = storage_fault(exc)
     return STORAGE_REASONS[kind] if kind else None
+
+
+def busy_reason(exc: BaseException) -> str | None:
+    return BUSY_REASON if is_busy(exc) else None

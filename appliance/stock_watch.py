@@ -398,11 +398,12 @@ def catch_up(adapters: list[SupplierAdapter] | None = None) -> RunSummary | None
         return None
     summary = run(items=waiting, adapters=adapters)
     if summary.waiting_link < len(waiting):
-        last = StockWatchRun.select().order_by(StockWatchRun.id.desc()).first()
-        if last and last.status == "waiting_link" and summary.waiting_link == 0:
-            last.status = "done"
-            last.summary += f"; догнали после восстановления связи: {summary.text_ru()}"
-            last.save()
+        with write_transaction():
+            last = StockWatchRun.select().order_by(StockWatchRun.id.desc()).first()
+            if last and last.status == "waiting_link" and summary.waiting_link == 0:
+                last.status = "done"
+                last.summary += f"; догнали после восстановления связи: {summary.text_ru()}"
+                last.save()
     return summary
 
 

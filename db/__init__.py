@@ -99,6 +99,12 @@ def storage_fault(exc: BaseException) -> str | None:
     return _fault_kind(fault) if fault is not None else None
 
 
+def is_busy(exc: BaseException) -> bool:
+    """The write lock stayed taken past the busy timeout (a long 1C import, say): retry later."""
+    orig = getattr(exc, "orig", None) or exc
+    return (getattr(orig, "sqlite_errorname", "") or "").startswith("SQLITE_BUSY") or "database is locked" in str(orig)
+
+
 def _fault_in_chain(exc: BaseException | None) -> BaseException | None:
     while exc is not None:
         if _fault_kind(exc):

@@ -16,7 +16,7 @@ from werkzeug.exceptions import InternalServerError
 
 from appliance import clock
 from appliance import settings as settings_mod
-from appliance.errors import storage_reason
+from appliance.errors import busy_reason, storage_reason
 from db import database, drop_broken_connections, open_from_settings
 from web import formatting
 from web.extensions import babel, csrf, htmx, login_manager
@@ -167,10 +167,13 @@ def create_app(test_config: dict | None = None, settings=None) -> Flask:
     @app.errorhandler(sqlite3.DatabaseError)
     def _storage_fault(exc):
         reason = storage_reason(exc)
-        if reason is None:
-            raise exc  # not the disk: the ordinary 500 below
-        drop_broken_connections()
-        return _fault_page(503, exc, reason)
+        if reason is not None:
+            drop_broken_connections()
+            return _fault_page(503, exc, reason)
+        reason = busy_reason(exc)
+        if reason is not None:
+            return _fault_page(503, exc, reason)
+        raise exc  # a bug, not the disk: the ordinary 500 below
 
     @app.errorhandler(InternalServerError)
     def _internal_error(exc):

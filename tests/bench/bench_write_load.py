@@ -21,22 +21,16 @@ from collections import Counter
 
 import requests
 
-from tests.bench.common import free_port, percentiles, wait_up
+from tests.bench.common import free_port, login, percentiles, wait_up
 
 CLIENTS = 10
 SECONDS = float(os.environ.get("BENCH_WRITE_SECONDS", "25"))
 
 
-def _login(base: str) -> tuple[requests.Session, str]:
-    session = requests.Session()
-    html = session.get(base + "/login").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = session.post(base + "/login", data={"username": "manager", "password": "demo", "csrf_token": token},
-                            allow_redirects=False)
-    assert response.status_code == 302, "bench login failed"
+def _client(base: str) -> tuple[requests.Session, str]:
+    session = login(base)
     page = session.get(base + "/customers").text
-    token = re.search(r'name="csrf-token" content="([^"]+)"', page) or re.search(r'name="csrf_token" value="([^"]+)"', page)
-    return session, token.group(1)
+    return session, re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
 
 
 def main() -> None:
@@ -65,7 +59,7 @@ def main() -> None:
     lock = threading.Lock()
     try:
         wait_up(base + "/login")
-        sessions = [_login(base) for _ in range(CLIENTS)]
+        sessions = [_client(base) for _ in range(CLIENTS)]
         deadline = time.monotonic() + SECONDS
 
         def client(n: int) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 
 from appliance import customers
 from appliance.customers import PhoneInput
 from appliance.orders import orders
 from appliance.orders.orders import LineInput
-from db import database
+from db import database, open_database
 from db.models.customers import Customer
 from db.models.orders import OrderLine
 from tests.conftest import Browser
@@ -107,3 +108,20 @@ def test_every_other_500_is_a_russian_page_with_an_id_in_the_log(app, login, cap
     error_id = _error_id(html)
     (record,) = [r for r in caplog.records if error_id in r.getMessage()]
     assert "GET /boom answered 500" in record.getMessage() and record.exc_info[1].args == ("a bug",)
+
+
+def test_write_lock_held_too_long_answers_busy_with_what_was_typed(login, settings):
+    manager = login("manager")
+    open_database(settings.db_path, busy_timeout_ms=100)  # a short wait keeps the test quick
+    holder = sqlite3.connect(settings.db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a long 1C import holds the write lock
+    try:
+        response = manager.post("/customers/new", {"name": "Зайцев Игорь", "phone": ["8 916 700-00-01"],
+                                                   "source": "walk_in"})
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    html = response.get_data(as_text=True)
+    assert response.status_code == 503
+    assert "занята другой записью" in html and "повторите через минуту" in html and "Зайцев Игорь" in html
+    assert Customer.select().count() == 0
