@@ -4,13 +4,19 @@ Starts `prilavok serve` (waitress, the usual web processes) on 127.0.0.1 over a 
 database in a temporary folder (the bench dataset is left untouched), logs each client in,
 and has it post order lines to existing orders with its CSRF token. Prints requests,
 errors (any answer but the redirect back to the order), p50/p95 in ms, and the lines that
-reached the database: before the single write-transaction helper, a third of the posts
-answered 500 "database is locked".
+reached the database, beside a floor (a bare Flask app on waitress taking the same posts).
+
+Measured 02.12.2026 on the 2-core development box shared with other test runs (load 4-7):
+before db.write_transaction() 1,623-2,899 posts, 73-78 % answered 500 "database is locked",
+p95 160-365 ms; after it 1,609-1,728 posts, 0 errors, p50 ~100 ms, p95 380-460 ms, max
+2.0-2.5 s (without the per-process writer turn: p95 520-620 ms, max 4.2-5.4 s, 1 error in
+1,452 past the 5 s busy timeout); floor p95 32-54 ms.
 """
 from __future__ import annotations
 
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -67,6 +73,9 @@ def main() -> None:
     con = sqlite3.connect(db_path)
     added = con.execute("SELECT count(*) FROM order_line").fetchone()[0] - lines_before
     con.close()
+    with open(server_log, encoding="utf-8", errors="replace") as text:
+        faults = Counter(line.strip() for line in text if line.startswith(("sqlite3.", "peewee.")))
+    shutil.rmtree(data_dir, ignore_errors=True)
     ok = statuses.get(302, 0)
     errors = sum(statuses.values()) - ok
     s, f = percentiles(timings), percentiles(floor_timings)
@@ -77,8 +86,6 @@ def main() -> None:
           f"lines saved {added} of {ok} answered as saved")
     print(f"floor (bare Flask on waitress, same posts): p50 {f['p50']:.1f} ms, p95 {f['p95']:.1f} ms; "
           f"p95/floor {s['p95'] / f['p95']:.1f}")
-    with open(server_log, encoding="utf-8", errors="replace") as text:
-        faults = Counter(line.strip() for line in text if line.startswith(("sqlite3.", "peewee.")))
     for line, n in faults.most_common(3):
         print(f"server log: {n} × {line}")
 
