@@ -48,6 +48,21 @@ def _locale():
 _SECRET_FIELDS = ("csrf_token", "password", "password2", "new_password", "old_password", "token")
 
 
+# How typed fields are named on the error page (others by their form name); `-0`, `-1` suffixes are rows.
+_FIELD_LABELS = {"name": "ФИО / название", "phone": "телефон", "notes": "заметки", "comment": "комментарий",
+                 "article": "артикул", "brand": "бренд", "qty": "количество", "price": "цена",
+                 "car_make": "марка", "car_model": "модель", "car_plate": "госномер", "car_vin": "VIN",
+                 "complaint": "жалоба", "mileage": "пробег", "text": "текст", "username": "логин"}
+
+
+def _field_label(name: str) -> str:
+    base, dash, row = name.rpartition("-")
+    if not (dash and row.isdigit()):
+        base, row = name, ""
+    label = _FIELD_LABELS.get(base, base)
+    return f"{label} (строка {int(row) + 1})" if row else label
+
+
 class _App(Flask):
     def log_exception(self, exc_info) -> None:
         """Logged once by the error page's handler, with the error id staff see."""
@@ -69,7 +84,7 @@ def _fault_page(status: int, exc: BaseException, reason: str | None = None):
               f" ({reason})" if reason else "", exc_info=(type(exc), exc, exc.__traceback__))
     typed = []
     if reason and request.method == "POST":
-        typed = [(k, v) for k, v in request.form.items(multi=True) if k not in _SECRET_FIELDS]
+        typed = [(k, v, _field_label(k)) for k, v in request.form.items(multi=True) if k not in _SECRET_FIELDS]
     context = {"code": status, "reason": reason, "error_id": error_id, "at": clock.local_now(), "typed": typed,
                "resend_to": request.full_path.rstrip("?"), "back": _same_site_referrer(),
                "message": "что-то пошло не так на сервере"}

@@ -55,7 +55,7 @@ def test_disk_full_on_a_new_customer_shows_the_reason_and_what_was_typed(login, 
     html = response.get_data(as_text=True)
     assert response.status_code == 503
     assert FULL[1:] in html and "Internal Server Error" not in html
-    assert "Зайцев Игорь Петрович" in html and NOTE in html
+    assert "Зайцев Игорь Петрович" in html and NOTE in html and "<dt>заметки</dt>" in html
     assert 'action="/customers/new"' in html and "Сохранить ещё раз" in html  # one click once space is back
     assert 'class="topbar"' in html  # the layout, not a blank page
     error_id = _error_id(html)
