@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -9,8 +10,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from appliance import audit, settings
 from appliance.clock import utcnow
 from appliance.errors import InputError
-from db import write_transaction
+from db import DATABASE_ERRORS, storage_fault, write_transaction
 from db.models.staff import ROLES, Staff
+
+log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo"
 
@@ -77,10 +80,16 @@ def authenticate(username: str, password: str) -> Staff:
                 audit.record(None, "lockout", user, note="слишком много неудачных попыток входа")
             user.save()
         raise LoginRefused("Неверный логин или пароль.")
-    with write_transaction():
-        user.failed_logins, user.locked_until = 0, None
-        user.save()
-        audit.record(user, "login", user)
+    try:
+        with write_transaction():
+            user.failed_logins, user.locked_until = 0, None
+            user.save()
+            audit.record(user, "login", user)
+    except DATABASE_ERRORS as exc:
+        if storage_fault(exc) is None:
+            raise
+        # A full disk or a read-only database must not lock staff out of reading the cards.
+        log.warning("login of %s not recorded in the audit log: %s", user.username, exc)
     return user
 
 

@@ -16,6 +16,9 @@ from playhouse.pool import PooledDatabase, PooledSqliteDatabase
 
 database = peewee.DatabaseProxy()
 
+# What a database call may raise: peewee's wrapper, or the driver's own from a raw cursor.
+DATABASE_ERRORS = (peewee.DatabaseError, sqlite3.DatabaseError)
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -79,7 +82,7 @@ def write_transaction():
     try:
         with database.atomic("IMMEDIATE") if sqlite else database.atomic():
             yield
-    except (peewee.DatabaseError, sqlite3.DatabaseError) as exc:
+    except DATABASE_ERRORS as exc:
         fault = _fault_in_chain(exc)
         if outer and fault is not None:
             drop_broken_connections()

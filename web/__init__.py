@@ -4,10 +4,8 @@ from __future__ import annotations
 import importlib
 import logging
 import secrets
-import sqlite3
 from urllib.parse import urlsplit
 
-import peewee
 from flask import Flask, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -17,7 +15,7 @@ from werkzeug.exceptions import InternalServerError
 from appliance import clock
 from appliance import settings as settings_mod
 from appliance.errors import busy_reason, storage_reason
-from db import database, drop_broken_connections, open_from_settings
+from db import DATABASE_ERRORS, database, drop_broken_connections, open_from_settings
 from web import formatting
 from web.extensions import babel, csrf, htmx, login_manager
 
@@ -178,8 +176,6 @@ def create_app(test_config: dict | None = None, settings=None) -> Flask:
     def _not_found(exc):
         return render_template("error.html", code=404, message="Такой страницы нет."), 404
 
-    @app.errorhandler(peewee.DatabaseError)
-    @app.errorhandler(sqlite3.DatabaseError)
     def _storage_fault(exc):
         reason = storage_reason(exc)
         if reason is not None:
@@ -189,6 +185,9 @@ def create_app(test_config: dict | None = None, settings=None) -> Flask:
         if reason is not None:
             return _fault_page(503, exc, reason)
         raise exc  # a bug, not the disk: the ordinary 500 below
+
+    for error in DATABASE_ERRORS:
+        app.register_error_handler(error, _storage_fault)
 
     @app.errorhandler(InternalServerError)
     def _internal_error(exc):
