@@ -15,7 +15,7 @@ from peewee import fn
 
 from appliance import audit, permissions
 from appliance.clock import utcnow
-from db import database
+from db import write_transaction
 from db.models.notifications import Notification
 from db.models.staff import ROLES
 
@@ -76,7 +76,7 @@ def raise_notification(kind: str, key: str, title: str, body: str = "", url: str
     owner), an unassigned one for the roles of its kind (AUDIENCES)."""
     now = utcnow()
     roles_text, person = audience(kind, person if person is not None else assignee, roles)
-    with database.atomic():
+    with write_transaction():
         existing = (Notification.select()
                     .where((Notification.kind == kind) & (Notification.key == key) & Notification.is_open)
                     .first())
@@ -108,7 +108,7 @@ def resolve(kind: str, key: str, by=None, comment: str = "") -> int:
 
 
 def close(notification: Notification, by=None, comment: str = "") -> None:
-    with database.atomic():
+    with write_transaction():
         notification.is_open = False
         notification.resolved_at = utcnow()
         notification.resolved_by = by
@@ -127,7 +127,7 @@ def mark_done(notification: Notification, by, comment: str = "") -> None:
 
 def take(notification: Notification, by) -> None:
     permissions.require(by, "notification.close", notification)
-    with database.atomic():
+    with write_transaction():
         old = notification.assignee_id
         notification.assignee = by
         if notification.seen_at is None:

@@ -25,6 +25,8 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "timezone": "Europe/Moscow",
         "region": "RU",
         "language": "ru",
+        "disk_warn_mb": "500",  # free space in the data folder: below this the status bar warns, the owner is told
+        "disk_critical_mb": "100",  # ...and below this it is red: saving will soon fail
     },
     "web": {
         "host": "0.0.0.0",

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -9,8 +10,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from appliance import audit, settings
 from appliance.clock import utcnow
 from appliance.errors import InputError
-from db import database
+from db import DATABASE_ERRORS, storage_fault, write_transaction
 from db.models.staff import ROLES, Staff
+
+log = logging.getLogger(__name__)
 
 DEMO_PASSWORD = "demo"
 
@@ -25,7 +28,7 @@ def create_staff(username: str, full_name: str, role: str, password: str, actor=
         raise InputError("Пароль слишком короткий.", "password")
     if Staff.get_or_none(Staff.username == username):
         raise InputError(f"Логин «{username}» уже занят.", "username")
-    with database.atomic():
+    with write_transaction():
         user = Staff.create(username=username, full_name=full_name.strip() or username, role=role,
                             password_hash=generate_password_hash(password or secrets.token_urlsafe(24)),
                             created_at=utcnow())
@@ -36,7 +39,7 @@ def create_staff(username: str, full_name: str, role: str, password: str, actor=
 def set_password(user: Staff, password: str, actor=None) -> None:
     if len(password or "") < (4 if settings.get().demo else 8):
         raise InputError("Пароль слишком короткий: нужно не меньше 8 знаков.", "password")
-    with database.atomic():
+    with write_transaction():
         user.password_hash = generate_password_hash(password)
         user.save()
         audit.record(actor, "password", user)
@@ -45,7 +48,7 @@ def set_password(user: Staff, password: str, actor=None) -> None:
 def set_active(user: Staff, active: bool, actor=None) -> None:
     if not active and actor is not None and user.id == actor.id:
         raise InputError("Нельзя отключить собственную учётную запись.")
-    with database.atomic():
+    with write_transaction():
         old = user.active
         user.active = active
         user.save()
@@ -67,16 +70,26 @@ def authenticate(username: str, password: str) -> Staff:
         minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
         raise LoginRefused(f"Слишком много неудачных попыток. Попробуйте через {minutes} мин.")
     if not check_password_hash(user.password_hash, password or ""):
-        user.failed_logins += 1
-        if user.failed_logins >= cfg.getint("web", "login_attempts"):
-            user.locked_until = now + dt.timedelta(minutes=cfg.getint("web", "lockout_minutes"))
-            user.failed_logins = 0
-            audit.record(None, "lockout", user, note="слишком много неудачных попыток входа")
-        user.save()
+        # Counted under the write lock: two wrong passwords at once must both count.
+        with write_transaction():
+            user = Staff.get_by_id(user.id)
+            user.failed_logins += 1
+            if user.failed_logins >= cfg.getint("web", "login_attempts"):
+                user.locked_until = now + dt.timedelta(minutes=cfg.getint("web", "lockout_minutes"))
+                user.failed_logins = 0
+                audit.record(None, "lockout", user, note="слишком много неудачных попыток входа")
+            user.save()
         raise LoginRefused("Неверный логин или пароль.")
-    user.failed_logins, user.locked_until = 0, None
-    user.save()
-    audit.record(user, "login", user)
+    try:
+        with write_transaction():
+            user.failed_logins, user.locked_until = 0, None
+            user.save()
+            audit.record(user, "login", user)
+    except DATABASE_ERRORS as exc:
+        if storage_fault(exc) is None:
+            raise
+        # A full disk or a read-only database must not lock staff out of reading the cards.
+        log.warning("login of %s not recorded in the audit log: %s", user.username, exc)
     return user
 
 

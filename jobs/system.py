@@ -1,4 +1,4 @@
-"""The box's own chores: heartbeat and the nightly backup."""
+"""The box's own chores: heartbeat, free disk space and the nightly backup."""
 from __future__ import annotations
 
 from huey import crontab
@@ -14,6 +14,12 @@ _cfg = settings.get()
 @with_database
 def heartbeat():
     status.beat("worker")
+
+
+@huey.periodic_task(crontab(minute="*/5"))
+@with_database
+def disk_space():
+    status.check_disk_space()
 
 
 @huey.periodic_task(crontab(minute="15", hour=_cfg.get("backup", "hour")), retries=2, retry_delay=600)

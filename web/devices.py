@@ -9,7 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from appliance import settings, sms
 from appliance.errors import InputError
 from appliance.sms import outbox as sms_outbox
-from db import database
+from db import write_transaction
 from db.models.sms import ModemStatus, SmsMessage
 from web.auth import actor, permission_required
 
@@ -51,7 +51,7 @@ def modem():
 def test_sms():
     phone, text = request.form.get("phone", ""), request.form.get("text", "")
     try:
-        with database.atomic():
+        with write_transaction():
             msg = sms.queue_sms(phone=phone, text=text or None, template_code=None if text.strip() else "test",
                                 actor=actor())
     except InputError as exc:

@@ -12,7 +12,7 @@ from appliance.errors import InputError, NotFound
 from appliance.orders import arrival, reports, slips, tracking
 from appliance.orders import orders as orders_mod
 from appliance.orders.orders import Filters, LineInput
-from db import database
+from db import write_transaction
 from db.models.customers import Customer, Phone, Vehicle
 from db.models.orders import LINE_STATUSES, ORDER_STATUSES, Arrival, Order, OrderLine, ReceiptMatch
 from db.models.staff import Staff
@@ -117,7 +117,7 @@ def batch():
             flash(f"Бланки отправлены на печать: {len(chosen)} шт. (задание {job.id}).")
         elif action == "sms":
             sent = 0
-            with database.atomic():
+            with write_transaction():
                 for order in chosen:
                     if arrival.send_arrival_sms(order) is not None:
                         sent += 1
@@ -252,7 +252,7 @@ def _create_from_form(form, customer: Customer | None) -> Order:
     manager = None
     if form.get("manager", "").isdigit():
         manager = Staff.get_or_none(Staff.id == int(form["manager"]))
-    with database.atomic():
+    with write_transaction():
         if customer is None:
             number = form.get("phone", "")
             customer, created = customers.get_or_create_by_phone(number, form.get("name", "").strip(), actor(),
@@ -450,7 +450,7 @@ def print_slip(order_id: int):
 @permission_required("sms.send")
 def send_sms(order_id: int):
     order = _load(order_id)
-    with database.atomic():
+    with write_transaction():
         message = arrival.send_arrival_sms(order)
     if message is None:
         return _back_to(order, error="SMS не отправлено: заказ ещё не пришёл целиком или SMS уже отправляли.")

@@ -83,12 +83,12 @@ def cmd_sms_send(args) -> int:
     from appliance import sms, status
     from appliance.clock import utcnow
     from appliance.errors import InputError
-    from db import database
+    from db import write_transaction
     from db.models.sms import SmsMessage
 
     _open_db()
     try:
-        with database.atomic():
+        with write_transaction():
             msg = sms.queue_sms(phone=args.to, text=args.text)
     except InputError as exc:
         print(exc.message, file=sys.stderr)

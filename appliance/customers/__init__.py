@@ -10,7 +10,7 @@ from peewee import fn
 from appliance import audit, permissions, phones, vehicles
 from appliance.clock import utcnow
 from appliance.errors import InputError, NotFound, StaleEdit
-from db import database, is_sqlite
+from db import database, is_sqlite, write_transaction
 from db.models.customers import SOURCES, Customer, Phone, Vehicle
 from db.models.sales import Sale
 
@@ -118,7 +118,7 @@ def create_customer(name: str, phone_list: list[PhoneInput], actor=None, source:
     if source not in SOURCES:
         raise InputError("Выберите источник из списка.", "source")
     cleaned_vehicles = [clean_vehicle(v) for v in vehicle_list]
-    with database.atomic():
+    with write_transaction():
         cleaned = _clean_phones(phone_list, None)
         now = utcnow()
         customer = Customer.create(name=name, kind=kind, source=source, notes=(notes or "").strip(),
@@ -151,7 +151,7 @@ def update_customer(customer: Customer, version: int, actor, name: str, source: 
     name = _clean_name(name)
     if source not in SOURCES:
         raise InputError("Выберите источник из списка.", "source")
-    with database.atomic():
+    with write_transaction():
         current = Customer.get_by_id(customer.id)
         if current.version != version:
             raise StaleEdit("Карточку уже изменил кто-то другой, пока вы её редактировали. "
@@ -184,7 +184,7 @@ def update_customer(customer: Customer, version: int, actor, name: str, source: 
 def add_vehicle(customer: Customer, data: VehicleInput, actor=None) -> Vehicle:
     permissions.require(actor, "vehicle.edit", customer)
     values = clean_vehicle(data)
-    with database.atomic():
+    with write_transaction():
         if values["vin"]:
             other = (Vehicle.select().where((Vehicle.vin == values["vin"]) & Vehicle.deleted_at.is_null()
                                             & (Vehicle.customer != customer)).first())
@@ -200,7 +200,7 @@ def add_vehicle(customer: Customer, data: VehicleInput, actor=None) -> Vehicle:
 def update_vehicle(vehicle: Vehicle, data: VehicleInput, actor=None) -> Vehicle:
     permissions.require(actor, "vehicle.edit", vehicle)
     values = clean_vehicle(data)
-    with database.atomic():
+    with write_transaction():
         changes = audit.diff(vehicle, values)
         if changes:
             vehicle.save()
@@ -211,7 +211,7 @@ def update_vehicle(vehicle: Vehicle, data: VehicleInput, actor=None) -> Vehicle:
 
 def soft_delete(customer: Customer, actor, reason: str = "") -> None:
     permissions.require(actor, "customer.delete", customer)
-    with database.atomic():
+    with write_transaction():
         customer.deleted_at = utcnow()
         customer.save()
         audit.record(actor, "delete", customer, {"deleted_at": (None, customer.deleted_at)}, note=reason)
@@ -261,7 +261,7 @@ def rebuild_index(batch: int = 5000) -> int:
     if not is_sqlite():
         return 0
     count = 0
-    with database.atomic():
+    with write_transaction():
         database.execute_sql("DELETE FROM customer_fts")
         last_id = 0
         while True:
@@ -456,7 +456,7 @@ def merge(survivor_customer: Customer, merged: Customer, actor) -> Customer:
         raise InputError("Один из клиентов уже удалён или объединён.")
     load_all()
     moved = {}
-    with database.atomic():
+    with write_transaction():
         for field in Customer._meta.backrefs:
             model = field.model
             if model is Customer:

@@ -12,7 +12,7 @@ from appliance import customers, hooks, notifications, staff
 from appliance.clock import utcnow
 from appliance.customers import PhoneInput, VehicleInput
 from appliance.demo import fake
-from db import database
+from db import write_transaction
 from db.models.catalog import Product
 from db.models.customers import Customer, Vehicle
 from db.models.sales import Sale, SaleLine
@@ -42,7 +42,7 @@ STAFF = [
 def build_demo(customers_count: int = 80, rng: random.Random | None = None) -> None:
     rng = rng or random.Random(SEED)
     now = utcnow()
-    with database.atomic():
+    with write_transaction():
         people = {u: staff.create_staff(u, name, role, staff.DEMO_PASSWORD) for u, name, role in STAFF}
         managers = [p for p in people.values() if p.role in ("manager", "owner")]
         products = _products(rng, now)
@@ -71,7 +71,7 @@ def build_demo(customers_count: int = 80, rng: random.Random | None = None) -> N
             "Название, телефон магазина, часовой пояс и пароли сотрудников: раздел «Настройки» и prilavok.ini.",
             assignee=people["owner"])
     for step in hooks.load_all(DEMO_STEPS):
-        with database.atomic():
+        with write_transaction():
             step(rng, now)
 
 

@@ -14,7 +14,7 @@ from werkzeug.security import generate_password_hash
 from appliance.clock import utcnow
 from appliance.demo import fake
 from appliance.parts import article_key, brand_key
-from db import database
+from db import database, write_transaction
 
 SCALE = {"customers": 40_000, "vehicles": 55_000, "products": 20_000, "sales": 400_000, "lines": 1_500_000, "managers": 8}
 SEED = 10
@@ -28,7 +28,7 @@ def build_bench(scale: dict | None = None, progress=print) -> dict:
     con = database.connection()
     iso = "%Y-%m-%d %H:%M:%S"
 
-    with database.atomic():
+    with write_transaction():
         demo_hash = generate_password_hash("demo")
         staff_rows = [("owner", "Громов Виктор Павлович", "owner", demo_hash, 1, "", 0, None, now.strftime(iso))]
         for i in range(scale["managers"]):
@@ -111,14 +111,14 @@ def build_bench(scale: dict | None = None, progress=print) -> dict:
             if cid and date > last_visit.get(cid, ""):
                 last_visit[cid] = date
             sales_left -= 1
-        with database.atomic():
+        with write_transaction():
             con.executemany("INSERT INTO sale (id, number, date, customer_id, manager_id, kind, total_kop, source, created_at)"
                             " VALUES (?,?,?,?,?,?,?,?,?)", sale_rows)
             con.executemany("INSERT INTO sale_line (sale_id, product_id, article, brand, name, qty, price_kop, sum_kop)"
                             " VALUES (?,?,?,?,?,?,?,?)", line_rows)
         total_lines += len(line_rows)
         progress(f"чеки: {sale_id}, строки: {total_lines}")
-    with database.atomic():
+    with write_transaction():
         con.executemany("UPDATE customer SET last_visit_at = ? WHERE id = ?", [(d, c) for c, d in last_visit.items()])
     from appliance.customers import rebuild_index
 

@@ -13,6 +13,7 @@ import peewee
 from peewee import fn
 
 from appliance import clock
+from db import write_transaction
 from db.models.catalog import Product
 from db.models.customers import Customer
 from db.models.exchange import ConsumableGroup
@@ -133,10 +134,11 @@ def update_group(group: ConsumableGroup, actor, **values) -> ConsumableGroup:
     days = values.get("interval_days")
     if days is not None and (not isinstance(days, int) or not 1 <= days <= 3650):
         raise InputError("Интервал замены — число дней от 1 до 3650.", "interval_days")
-    changes = audit.diff(group, values)
-    for key, value in values.items():
-        setattr(group, key, value)
-    group.save()
-    if changes:
-        audit.record(actor, "update", group, changes)
+    with write_transaction():
+        changes = audit.diff(group, values)
+        for key, value in values.items():
+            setattr(group, key, value)
+        group.save()
+        if changes:
+            audit.record(actor, "update", group, changes)
     return group

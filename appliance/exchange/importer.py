@@ -36,7 +36,7 @@ from appliance import clock, events, parts, settings
 from appliance.exchange import commerceml as cml
 from appliance.exchange.csv_import import CsvReader, Row, load_mapping
 from appliance.exchange.errors import ExchangeFileError
-from db import database, is_sqlite
+from db import database, is_sqlite, write_transaction
 from db.models.catalog import Product
 from db.models.customers import Customer, Phone
 from db.models.exchange import (
@@ -351,18 +351,13 @@ def _import_file(path, *, source, kind, filename, staff, entry, move) -> ImportL
 _IMPORT_LOCK = threading.Lock()  # one import at a time per process: they would only queue on SQLite
 
 
-def _transaction():
-    """Take SQLite's write lock up front: a deferred transaction that reads first cannot
-    upgrade to a write after another connection committed (SQLITE_BUSY with no wait)."""
-    return database.atomic("IMMEDIATE") if is_sqlite() else database.atomic()
-
-
 def _run_with_retries(entry: ImportLog, path: Path, kind: str | None, jobs: list, attempts: int = 3) -> _Import:
     for attempt in range(1, attempts + 1):
         job = _Import(entry, path, kind)
         jobs.append(job)
         try:
-            with _transaction():
+            # The whole file in one write transaction (all or nothing); a busy lock is retried.
+            with write_transaction():
                 job.run()
             return job
         except OperationalError as exc:
@@ -1152,7 +1147,7 @@ def _link_sale_lines(rows: list[tuple]) -> int:
     if not index.by_article:
         return 0
     linked = 0
-    with database.atomic():
+    with write_transaction():
         for line_id, article, brand in rows:
             pid = index.find(_ak(article), _bk(brand))
             if pid:
@@ -1176,7 +1171,7 @@ def rematch_unmatched() -> int:
     for origin in pending:
         customer_id = by_card.get(origin.card) or by_phone.get(origin.phone_e164)
         if customer_id:
-            with database.atomic():
+            with write_transaction():
                 Sale.update(customer=customer_id).where(Sale.id == origin.sale_id).execute()
                 ImportedSale.update(status="matched").where(ImportedSale.id == origin.id).execute()
                 record_visit(customer_id, origin.sale.date)
@@ -1192,7 +1187,7 @@ def attach_sale(origin: ImportedSale, customer: Customer, actor: Staff | None, r
     from appliance import audit
     from appliance.customers import record_visit
 
-    with database.atomic():
+    with write_transaction():
         sale = origin.sale
         old = sale.customer_id
         Sale.update(customer=customer.id).where(Sale.id == sale.id).execute()

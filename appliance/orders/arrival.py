@@ -20,7 +20,7 @@ from appliance import clock, notifications, parts, permissions
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.orders import orders as orders_mod
-from db import database
+from db import write_transaction
 from db.models.orders import OPEN_STATUSES, Arrival, Order, OrderLine, ReceiptMatch
 
 log = logging.getLogger(__name__)
@@ -100,7 +100,7 @@ def arrive_lines(lines: list[OrderLine], actor=None, source: str = "manual", arr
     lines = [ln for ln in lines if ln.status in OPEN_STATUSES]
     if not lines:
         raise InputError("Отмечать нечего: нет позиций, которые ещё ждут поступления.")
-    with database.atomic():
+    with write_transaction():
         if arrival is None:
             arrival = Arrival.create(source=source, created_at=clock.utcnow(), created_by=_staff(actor),
                                      title=title or "Отмечено вручную")
@@ -114,7 +114,7 @@ def arrive_lines(lines: list[OrderLine], actor=None, source: str = "manual", arr
 
 def process(incoming: list[Incoming], *, source: str, receipt_id: int | None = None, actor=None,
             title: str = "") -> ArrivalResult:
-    with database.atomic():
+    with write_transaction():
         arrival = Arrival.create(source=source, receipt_id=receipt_id, title=title[:250], created_at=clock.utcnow(),
                                  created_by=_staff(actor))
         result = ArrivalResult(arrival)
@@ -330,7 +330,7 @@ def send_arrival_sms(order: Order):
         return None
     now = clock.utcnow()
     try:
-        with database.atomic():
+        with write_transaction():
             message = sms.queue_sms(customer=order.customer, template_code="order_arrived", context=sms_context(order),
                                     kind="service", dedupe_key=f"order_arrived:{order.id}")
     except InputError as exc:
@@ -384,7 +384,7 @@ def resolve_match(match: ReceiptMatch, line_ids: list[int], actor, comment: str 
     chosen = [allowed[i] for i in line_ids if i in allowed]
     if not chosen:
         raise InputError("Отметьте заказ, которому отдать деталь, или нажмите «На склад».", "line")
-    with database.atomic():
+    with write_transaction():
         result = arrive_lines(chosen, actor, source="decision", arrival=match.arrival,
                               title=f"Решение по {match.article}")
         _close_match(match, "resolved", actor, comment or "отдано: " + ", ".join(f"заказ №{ln.order_id}" for ln in chosen))
@@ -395,7 +395,7 @@ def dismiss_match(match: ReceiptMatch, actor, comment: str = "") -> None:
     permissions.require(actor, "order.receive", match)
     if match.state != "open":
         raise InputError("Эту позицию уже решили.")
-    with database.atomic():
+    with write_transaction():
         _close_match(match, "dismissed", actor, comment or "на склад, не для заказа")
 
 

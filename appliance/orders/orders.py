@@ -17,7 +17,7 @@ from peewee import JOIN, fn
 from appliance import audit, clock, parts, permissions, settings
 from appliance.clock import to_local
 from appliance.errors import InputError, NotFound
-from db import database
+from db import write_transaction
 from db.models.customers import Customer, Vehicle
 from db.models.orders import (
     CLOSED_BAD,
@@ -252,7 +252,7 @@ def create_order(customer: Customer, lines: list[LineInput], actor=None, *, mana
         raise InputError("Этот автомобиль записан у другого клиента.", "vehicle")
     now = clock.utcnow()
     today = clock.local_today()
-    with database.atomic():
+    with write_transaction():
         if promised is None:
             promised = max(line_expected_date(c["supplier"], c["supplier_days"], today) for c in cleaned)
         order = Order.create(customer=customer, vehicle=vehicle, manager=manager or actor, created_by=actor,
@@ -290,7 +290,7 @@ def update_order(order: Order, actor, *, version: int | None = None, promised_da
                  comment: str | None = None, shelf_place: str | None = None, manager: Staff | None = None) -> Order:
     """Edit the order's header; refuses a form opened before someone else saved."""
     permissions.require(actor, "order.edit", order)
-    with database.atomic():
+    with write_transaction():
         current = get(order.id)
         if version is not None and current.version != version:
             from appliance.errors import StaleEdit
@@ -327,7 +327,7 @@ def add_line(order: Order, item: LineInput, actor=None) -> OrderLine:
     permissions.require(actor, "order.edit", order)
     values = clean_line(item, 0)
     now = clock.utcnow()
-    with database.atomic():
+    with write_transaction():
         pos = (OrderLine.select(fn.MAX(OrderLine.position)).where(OrderLine.order == order).scalar() or 0) + 1
         line = OrderLine.create(order=order, position=pos, status="new", status_at=now, created_at=now,
                                 expected_date=line_expected_date(values["supplier"], values["supplier_days"]),
@@ -409,7 +409,7 @@ def transition(line: OrderLine, to_status: str, actor=None, *, supplier_ref: str
     if to_status == "refused" and not (reason or "").strip():
         reason = "поставщик отказал"
     now = clock.utcnow()
-    with database.atomic():
+    with write_transaction():
         line.status, line.status_at = to_status, now
         if supplier_ref is not None:
             line.supplier_ref = supplier_ref.strip()[:100]
@@ -446,7 +446,7 @@ def transition_order(order: Order, to_status: str, actor=None, **kwargs) -> list
             raise InputError(f"В заказе №{order.id} нет позиций, которые ещё ждут поступления.", "status")
         return arrival_mod.arrive_lines(waiting, actor, title=f"Отмечено вручную: заказ №{order.id}").arrived
     moved = []
-    with database.atomic():
+    with write_transaction():
         for line in order.lines.order_by(OrderLine.position):
             if to_status in ALLOWED.get(line.status, ()):
                 moved.append(transition(line, to_status, actor, recompute_order=False, **kwargs))
@@ -461,7 +461,7 @@ def mark_ordered(orders: list[Order], actor=None, supplier_ref: str = "") -> int
     """Batch action: every new line of these orders is now ordered at its supplier."""
     permissions.require(actor, "order.edit")
     count = 0
-    with database.atomic():
+    with write_transaction():
         for order in orders:
             for line in order.lines.where(OrderLine.status == "new"):
                 transition(line, "ordered", actor, supplier_ref=supplier_ref or None, recompute_order=False)
@@ -480,7 +480,7 @@ def issue(order: Order, actor, paid="", line_ids: list[int] | None = None) -> li
              and (line_ids is None or ln.id in line_ids)]
     if not lines:
         raise InputError("Выдавать нечего: нет пришедших позиций.", "paid")
-    with database.atomic():
+    with write_transaction():
         for line in lines:
             transition(line, "issued", actor, recompute_order=False)
         Order.update(paid_kop=Order.paid_kop + paid_kop, updated_at=clock.utcnow()).where(Order.id == order.id).execute()
@@ -602,7 +602,7 @@ def soft_delete(order: Order, actor, reason: str = "") -> None:
     permissions.require(actor, "order.delete", order)
     if order.status not in ("new", "cancelled"):
         raise InputError("Удалить можно только новый или отменённый заказ; остальные — отменить.")
-    with database.atomic():
+    with write_transaction():
         order.deleted_at = clock.utcnow()
         order.save()
         audit.record(actor, "delete", order, {"deleted_at": (None, order.deleted_at)}, note=reason)
@@ -648,7 +648,7 @@ def order_through_api(order: Order, actor=None) -> int:
     by_supplier: dict[str, list[OrderLine]] = {}
     for line in lines:
         by_supplier.setdefault(line.supplier, []).append(line)
-    with database.atomic():
+    with write_transaction():
         for code, group in sorted(by_supplier.items()):
             sorder = SupplierOrder.create(supplier=code, status="queued", source="customer", created_by=actor,
                                           created_at=now, next_attempt_at=now)

@@ -13,7 +13,7 @@ from appliance import clock, permissions, phones
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.orders import orders as orders_mod
-from db import database
+from db import write_transaction
 from db.models.customers import Phone
 from db.models.orders import CLOSED_BAD, Arrival, Order
 from hardware.printer.labels import Barcode, Box, Label, TextBlock
@@ -83,7 +83,7 @@ def print_slips(orders: list[Order], actor=None, batch_name: str = "", arrival: 
     width, height, dpi = _configured_label_size()
     labels = [slip_label(o, width, height, dpi) for o in orders]
     name = batch_name or (f"Бланки заказов: {len(orders)}" if len(orders) > 1 else f"Бланк заказа №{orders[0].id}")
-    with database.atomic():
+    with write_transaction():
         job = printing.queue_labels(labels, name, requested_by=actor if getattr(actor, "id", None) else None)
         for order in orders:
             Order.update(slip_job_id=job.id).where(Order.id == order.id).execute()

@@ -19,7 +19,7 @@ from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.orders import arrival as arrival_mod
 from appliance.orders import orders as orders_mod
-from db import database
+from db import write_transaction
 from db.models.orders import OPEN_STATUSES, Order, OrderLine
 
 log = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def _send_reminder(order: Order, now: dt.datetime) -> None:
     except ImportError:
         return
     try:
-        with database.atomic():
+        with write_transaction():
             message = sms.queue_sms(customer=order.customer, template_code="order_reminder",
                                     context=arrival_mod.sms_context(order), kind="service",
                                     dedupe_key=f"order_reminder:{order.id}")
@@ -137,7 +137,7 @@ def _send_reminder(order: Order, now: dt.datetime) -> None:
             orders_mod.add_event(order, "sms", note=f"напоминание клиенту поставлено в очередь: «{message.text}»")
     except InputError as exc:
         log.warning("order %s: reminder SMS not queued: %s", order.id, exc.message)
-        with database.atomic():
+        with write_transaction():
             Order.update(reminder_sms_at=now).where(Order.id == order.id).execute()
             orders_mod.add_event(order, "sms", note=f"напоминание не отправлено: {exc.message}")
 
@@ -210,7 +210,7 @@ def sync_supplier_orders(report: TrackingReport) -> None:
         if sline is None:
             continue
         ref = sline.order.ref
-        with database.atomic():
+        with write_transaction():
             if ref and line.supplier_ref != ref:
                 OrderLine.update(supplier_ref=ref).where(OrderLine.id == line.id).execute()
                 orders_mod.add_event(line.order, "status", None, line, line.status, line.status,
@@ -252,7 +252,7 @@ def run(now: dt.datetime | None = None, poll: bool = True) -> TrackingReport:
         Order.deleted_at.is_null() & Order.status.in_(OPEN_STATUSES + ("arrived", "refused"))))
     lines = orders_mod.lines_by_order([o.id for o in open_orders])
     for order in open_orders:
-        with database.atomic():
+        with write_transaction():
             report.checked += 1
             check_order(order, lines.get(order.id, []), report, now, today)
             if order.status == "arrived":

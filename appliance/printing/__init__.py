@@ -14,7 +14,7 @@ from pathlib import Path
 from appliance import audit, clock, notifications, settings
 from appliance.clock import to_local
 from appliance.errors import InputError, NotFound
-from db import database
+from db import write_transaction
 from db.models.printing import PrinterStatus, PrintJob
 from hardware import printer
 from hardware.printer import render as label_render
@@ -180,7 +180,7 @@ def queue_labels(labels: Label | list[Label], batch_name: str, requested_by=None
         log.warning("cannot render %r for %s: %s", batch_name, conf["language"], exc)
         raise InputError(f"Этикетку нельзя напечатать: {exc}") from exc
     now = clock.utcnow()
-    with database.atomic():
+    with write_transaction():
         job = PrintJob.create(
             batch_name=batch_name[:200], language=conf["language"], payload=payload,
             label_count=sum(max(1, label.copies) for label in labels), status="queued",
@@ -333,7 +333,7 @@ def retry_job(job_id: int, by=None) -> PrintJob:
     if job.status == "printing":
         raise InputError("Этикетка как раз печатается — подождите несколько секунд")
     now = clock.utcnow()
-    with database.atomic():
+    with write_transaction():
         old = job.status
         PrintJob.update(status="queued", next_attempt_at=now, updated_at=now,
                         attempts=0 if old != "queued" else PrintJob.attempts).where(PrintJob.id == job.id).execute()
@@ -347,7 +347,7 @@ def cancel_job(job_id: int, by=None) -> PrintJob:
     if job.status not in ("queued", "failed"):
         raise InputError("Отменить можно только ожидающую или неудавшуюся печать")
     now = clock.utcnow()
-    with database.atomic():
+    with write_transaction():
         PrintJob.update(status="failed", error_code="cancelled", last_error="Отменено вручную",
                         next_attempt_at=None, updated_at=now).where(PrintJob.id == job.id).execute()
         audit.record(by, "print.cancel", job, {"status": (job.status, "failed")})

@@ -15,7 +15,7 @@ from appliance import audit
 from appliance.clock import utcnow
 from appliance.errors import InputError
 from appliance.parts import article_key, brand_key
-from appliance.suppliers.txn import write_txn
+from db import write_transaction
 from db.models.suppliers import AnalogGroup, AnalogMember
 
 log = logging.getLogger(__name__)
@@ -57,7 +57,7 @@ def link(parts: list[tuple[str, str]], *, name: str = "", source: str = "manual"
             clean.append((article, brand, *k))
     if len(clean) < 2:
         raise InputError("В группе аналогов должно быть хотя бы два артикула", field="parts")
-    with write_txn():
+    with write_transaction():
         existing = list(AnalogMember.select().where(
             AnalogMember.article_key.in_([c[2] for c in clean])))
         existing = [m for m in existing if (m.article_key, m.brand_key) in seen]
@@ -81,7 +81,7 @@ def link(parts: list[tuple[str, str]], *, name: str = "", source: str = "manual"
 
 
 def unlink(member_id: int, actor=None) -> None:
-    with write_txn():
+    with write_transaction():
         m = AnalogMember.get_or_none(AnalogMember.id == member_id)
         if m is None:
             return
@@ -134,7 +134,7 @@ def import_csv(text: str, actor=None) -> int:
         if len(cells) < 4 or len(cells) % 2:
             raise InputError(f"Строка {n}: нужны пары «артикул;бренд», хотя бы две пары", field="file")
         parsed.append([(cells[i], cells[i + 1]) for i in range(0, len(cells), 2)])
-    with write_txn():
+    with write_transaction():
         for parts in parsed:
             link(parts, source="csv", actor=actor)
     return len(parsed)

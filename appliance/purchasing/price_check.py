@@ -23,7 +23,7 @@ from appliance.clock import utcnow
 from appliance.parts import article_key, brand_key
 from appliance.suppliers import registry
 from appliance.suppliers.base import AuthFailed, LinkDown, Offer, SupplierAdapter, SupplierError
-from db import database
+from db import database, write_transaction
 from db.models.suppliers import PriceCheckAnswer, PriceCheckRun
 
 log = logging.getLogger(__name__)
@@ -216,7 +216,6 @@ def check(article: str, brand: str | None = None, adapters: list[SupplierAdapter
 
 def record_quotes(article: str, brand: str | None, offers: list[Offer]) -> int:
     """Keep every quote of the asked part in the price history."""
-    from appliance.suppliers.txn import write_txn
     from db.models.suppliers import PriceQuote
 
     akey, bkey = article_key(article), brand_key(brand or "")
@@ -230,7 +229,7 @@ def record_quotes(article: str, brand: str | None, offers: list[Offer]) -> int:
     if not rows:
         return 0
     try:
-        with write_txn():
+        with write_transaction():
             PriceQuote.insert_many(rows).execute()
     except Exception:
         log.exception("price history: could not store %d quotes for %s", len(rows), article)
@@ -292,7 +291,7 @@ def start(article: str, brand: str | None = None) -> str:
     adapters = suppliers()
     token = secrets.token_urlsafe(8)
     now = utcnow()
-    with database.atomic():
+    with write_transaction():
         PriceCheckRun.delete().where(PriceCheckRun.created_at < now - _RUNNING_TTL).execute()
         run = PriceCheckRun.create(token=token, article=article, brand=brand or "", created_at=now,
                                    suppliers=json.dumps([[a.code, a.name] for a in adapters], ensure_ascii=False))

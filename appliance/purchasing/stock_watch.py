@@ -41,7 +41,7 @@ from appliance.suppliers.base import (
     SupplierAdapter,
     SupplierError,
 )
-from appliance.suppliers.txn import write_txn
+from db import write_transaction
 from db.models.sales import Sale, SaleLine
 from db.models.suppliers import (
     MandatoryItem,
@@ -264,7 +264,7 @@ def run(*, now: dt.datetime | None = None, adapters: list[SupplierAdapter] | Non
             continue
         state = "on_order" if pos.on_order and (pos.on_hand + pos.analog_stock) < need.reorder_point else "enough"
         setattr(summary, state, getattr(summary, state) + 1)
-        with write_txn():
+        with write_transaction():
             line = _line_for(item, now)
             _fill_counts(line, pos)
             line.state, line.qty, line.reasoning, line.updated_at = state, 0, need.reasoning, now
@@ -327,7 +327,7 @@ def _settle(pos: _Position, answers: list[price_check.Answer], now: dt.datetime,
     any_ok = any(a.ok for a in answers)
     prelim = _need(pos, p.default_lead_days, item.pack, 1, p)
     offer, note = best_offer(offers, item, prelim.raw_qty, p.max_delivery_days)
-    with write_txn():
+    with write_transaction():
         median, days_known = price_median(item, now, p.high_price_window_days)
         quotes = [dict(article_key=item.article_key, brand_key=brand_key(o.brand), supplier=o.supplier,
                        price_kop=o.price_kop, qty=o.qty, days_min=o.days_min, days_max=o.days_max,
@@ -403,11 +403,12 @@ def catch_up(adapters: list[SupplierAdapter] | None = None) -> RunSummary | None
         return None
     summary = run(items=waiting, adapters=adapters)
     if summary.waiting_link < len(waiting):
-        last = StockWatchRun.select().order_by(StockWatchRun.id.desc()).first()
-        if last and last.status == "waiting_link" and summary.waiting_link == 0:
-            last.status = "done"
-            last.summary += f"; догнали после восстановления связи: {summary.text_ru()}"
-            last.save()
+        with write_transaction():
+            last = StockWatchRun.select().order_by(StockWatchRun.id.desc()).first()
+            if last and last.status == "waiting_link" and summary.waiting_link == 0:
+                last.status = "done"
+                last.summary += f"; догнали после восстановления связи: {summary.text_ru()}"
+                last.save()
     return summary
 
 
@@ -441,7 +442,7 @@ def set_ticked(line_id: int, ticked: bool, actor=None) -> ReorderLine:
 def set_qty(line_id: int, qty: int, actor=None) -> ReorderLine:
     if qty < 0 or qty > 100000:
         raise InputError("Количество должно быть от 0 до 100 000", field="qty")
-    with write_txn():
+    with write_transaction():
         line = ReorderLine.get_by_id(line_id)
         changes = audit.diff(line, {"qty": qty})
         if changes:
@@ -457,7 +458,7 @@ def order_selected(line_ids: Iterable[int], actor=None) -> list[SupplierOrder]:
         raise InputError("Отметьте строки, которые нужно заказать")
     now = utcnow()
     orders: list[SupplierOrder] = []
-    with write_txn():
+    with write_transaction():
         lines = list(ReorderLine.select(ReorderLine, MandatoryItem).join(MandatoryItem)
                      .where(ReorderLine.id.in_(ids)).order_by(ReorderLine.id))
         skipped = [ln for ln in lines if ln.status != "open" or not ln.supplier or ln.qty <= 0]
@@ -527,7 +528,7 @@ def drain_outbox(now: dt.datetime | None = None, limit: int = 50) -> dict[str, i
             _fail(order, e.message_ru, now)
             result["failed"] += 1
             continue
-        with write_txn():
+        with write_transaction():
             order.status, order.ref, order.placed_at = "placed", ref.ref, now
             order.attempts += 1
             order.last_error = ""
@@ -541,7 +542,7 @@ def drain_outbox(now: dt.datetime | None = None, limit: int = 50) -> dict[str, i
 def _fail(order: SupplierOrder, message: str, now: dt.datetime) -> None:
     from appliance import notifications
 
-    with write_txn():
+    with write_transaction():
         order.status, order.last_error = "failed", message[:500]
         order.save()
         SupplierOrderLine.update(status="refused", reason=message[:500], updated_at=now).where(
@@ -602,7 +603,7 @@ def poll_statuses(now: dt.datetime | None = None, limit: int = 100) -> int:
         except SupplierError as e:
             log.info("status poll of %s %s: %s", order.supplier, order.ref, e.detail or e)
             continue
-        with write_txn():
+        with write_transaction():
             _apply_statuses(lines, statuses, now)
             order.polled_at = now
             order.save()
@@ -636,7 +637,7 @@ def save_item(data: dict, actor=None, item: MandatoryItem | None = None) -> Mand
                   name=(data.get("name") or "").strip(), min_qty=num("min_qty", 1),
                   target_qty=num("target_qty", None, allow_none=True), pack=max(1, num("pack", 1)))
     now = utcnow()
-    with write_txn():
+    with write_transaction():
         clash = MandatoryItem.get_or_none((MandatoryItem.article_key == values["article_key"])
                                           & (MandatoryItem.brand_key == values["brand_key"]))
         if clash and (item is None or clash.id != item.id):
@@ -659,7 +660,7 @@ def save_item(data: dict, actor=None, item: MandatoryItem | None = None) -> Mand
 
 
 def remove_item(item_id: int, actor=None) -> None:
-    with write_txn():
+    with write_transaction():
         item = MandatoryItem.get_by_id(item_id)
         item.active = False
         item.updated_at = utcnow()
@@ -684,7 +685,7 @@ def import_mandatory_csv(text: str, actor=None) -> int:
     if rows and rows[0] and rows[0][0].strip().lower() in ("артикул", "article"):
         rows = rows[1:]
     count = 0
-    with write_txn():
+    with write_transaction():
         for n, cells in enumerate(rows, start=2):
             cells = [c.strip() for c in cells] + [""] * 6
             if not any(cells):

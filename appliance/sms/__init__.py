@@ -13,7 +13,7 @@ import string
 from appliance import audit, phones, settings
 from appliance.clock import local_now, utcnow
 from appliance.errors import InputError
-from db import database
+from db import write_transaction
 from db.models.customers import Customer, Phone
 from db.models.sms import SmsMessage, SmsOptOut, SmsTemplate
 from hardware.modem import pdu
@@ -109,7 +109,7 @@ def template(code: str) -> SmsTemplate:
 def update_template(code: str, body: str, actor, title: str | None = None) -> SmsTemplate:
     validate_template(body)
     body = body.strip()
-    with database.atomic():
+    with write_transaction():
         row = template(code)
         changes = audit.diff(row, {"body": body, **({"title": title} if title else {})})
         row.body = body
@@ -129,7 +129,7 @@ def is_opted_out(phone: str) -> bool:
 
 def opt_out(phone: str, customer: Customer | None = None, source: str = "staff", note: str = "",
             actor=None) -> SmsOptOut:
-    with database.atomic():
+    with write_transaction():
         row = SmsOptOut.get_or_none(SmsOptOut.phone == phone)
         if row is None:
             row = SmsOptOut.create(phone=phone, customer=customer, source=source, note=note, created_at=utcnow())
@@ -139,7 +139,7 @@ def opt_out(phone: str, customer: Customer | None = None, source: str = "staff",
 
 
 def opt_in(phone: str, actor=None) -> None:
-    with database.atomic():
+    with write_transaction():
         deleted = SmsOptOut.delete().where(SmsOptOut.phone == phone).execute()
         if deleted:
             audit.record(actor, "sms.opt_in", ("sms_opt_out", phone), {"phone": [phone, None]})
@@ -189,7 +189,7 @@ def queue_sms(customer: Customer | None = None, template_code: str | None = None
     seg = pdu.segment(body)
     if seg.parts > MAX_PARTS:
         raise InputError(f"SMS слишком длинное: {seg.parts} частей, можно не больше {MAX_PARTS}.", "text")
-    with database.atomic():
+    with write_transaction():
         msg = SmsMessage.create(
             direction="out", customer=customer, phone=number, text=body, template_code=template_code or "",
             kind=kind, status="queued", encoding=seg.encoding, parts_total=seg.parts,
@@ -203,7 +203,7 @@ def resend(message: SmsMessage, actor) -> SmsMessage:
     """A person sends a failed or uncertain SMS again: a new outbox row, the old one stays."""
     if message.direction != "out" or message.status not in ("failed", "uncertain"):
         raise InputError("Повторить можно только неотправленное SMS или SMS с неизвестным статусом.")
-    with database.atomic():
+    with write_transaction():
         new = SmsMessage.create(
             direction="out", customer=message.customer_id, phone=message.phone, text=message.text,
             template_code=message.template_code, kind=message.kind, status="queued",

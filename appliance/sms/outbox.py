@@ -19,7 +19,7 @@ import time
 from appliance import notifications, phones, settings, sms
 from appliance.clock import utcnow
 from appliance.errors import InputError
-from db import database
+from db import write_transaction
 from db.models.sms import Call, ModemStatus, SmsMessage, SmsPart
 from hardware.modem import pdu
 from hardware.modem.errors import CommandError, ModemError, ModemGone, ModemTimeout, SendUncertain
@@ -60,7 +60,7 @@ def status_row() -> ModemStatus:
 
 def record_modem_state(up: bool, reason: str, port: str = "") -> None:
     now = utcnow()
-    with database.atomic():
+    with write_transaction():
         row = status_row()
         row.up = up
         if port:
@@ -81,7 +81,7 @@ def record_modem_state(up: bool, reason: str, port: str = "") -> None:
 
 
 def record_modem_check(info: dict) -> None:
-    with database.atomic():
+    with write_transaction():
         row = status_row()
         row.model = " ".join(x for x in (info.get("manufacturer", ""), info.get("model", "")) if x)[:255]
         row.imei = info.get("imei", "") or ""
@@ -107,7 +107,7 @@ def _next_concat_ref() -> int:
 def recover_after_crash() -> dict:
     """Run once when the devices process starts, before anything is sent."""
     counts = {"uncertain": 0, "requeued": 0, "sent": 0}
-    with database.atomic():
+    with write_transaction():
         for msg in SmsMessage.select().where((SmsMessage.direction == "out") & (SmsMessage.status == "sending")):
             parts = msg.parts
             if parts and all(p.get("mr") is not None for p in parts):
@@ -140,7 +140,7 @@ def _notify_uncertain() -> None:
 
 def _claim() -> SmsMessage | None:
     now = utcnow()
-    with database.atomic():
+    with write_transaction():
         msg = (SmsMessage.select()
                .where((SmsMessage.direction == "out") & (SmsMessage.status == "queued")
                       & (SmsMessage.next_attempt_at.is_null() | (SmsMessage.next_attempt_at <= now)))
@@ -161,7 +161,7 @@ def _claim() -> SmsMessage | None:
 
 
 def _save_parts(msg: SmsMessage) -> None:
-    with database.atomic():
+    with write_transaction():
         SmsMessage.update(parts_state=msg.parts_state).where(SmsMessage.id == msg.id).execute()
 
 
@@ -215,7 +215,7 @@ def _send(modem, msg: SmsMessage, cfg) -> None:
         parts[i].pop("try", None)
         msg.parts = parts
         _save_parts(msg)
-    with database.atomic():
+    with write_transaction():
         SmsMessage.update(status="sent", sent_at=utcnow(), last_error="", next_attempt_at=None).where(
             SmsMessage.id == msg.id).execute()
         ModemStatus.update(sent_total=ModemStatus.sent_total + 1, last_seen_at=utcnow()).where(
@@ -226,14 +226,14 @@ def _send(modem, msg: SmsMessage, cfg) -> None:
 
 
 def _mark_uncertain(msg: SmsMessage, reason: str) -> None:
-    with database.atomic():
+    with write_transaction():
         SmsMessage.update(status="uncertain", last_error=f"{reason}: SMS могло уйти. Проверьте и повторите вручную.").where(
             SmsMessage.id == msg.id).execute()
     _notify_uncertain()
 
 
 def _give_up(msg: SmsMessage, reason: str) -> None:
-    with database.atomic():
+    with write_transaction():
         SmsMessage.update(status="failed", failed_at=utcnow(), last_error=reason, next_attempt_at=None).where(
             SmsMessage.id == msg.id).execute()
     log.warning("sms %s failed: %s", msg.id, reason)
@@ -253,7 +253,7 @@ def _failed_attempt(msg: SmsMessage, exc: ModemError) -> None:
     if kind in ("device", "account"):
         # Not the message's fault: wait for a person to fix the SIM/balance, keep the attempts.
         pause = cfg.getint("modem", "device_pause_seconds")
-        with database.atomic():
+        with write_transaction():
             SmsMessage.update(status="queued", attempts=SmsMessage.attempts - 1, last_error=reason,
                               next_attempt_at=now + dt.timedelta(seconds=pause)).where(
                 SmsMessage.id == msg.id).execute()
@@ -266,7 +266,7 @@ def _failed_attempt(msg: SmsMessage, exc: ModemError) -> None:
     if attempts >= cfg.getint("modem", "max_attempts"):
         return _give_up(msg, f"Не удалось отправить за {attempts} попыток: {reason}")
     delay = min(cfg.getint("modem", "retry_base_seconds") * 2 ** (attempts - 1), cfg.getint("modem", "retry_max_seconds"))
-    with database.atomic():
+    with write_transaction():
         SmsMessage.update(status="queued", last_error=reason, next_attempt_at=now + dt.timedelta(seconds=delay)).where(
             SmsMessage.id == msg.id).execute()
     log.info("sms %s attempt %s failed (%s); retry in %ss", msg.id, attempts, reason, delay)
@@ -312,7 +312,7 @@ def store_deliver(decoded: pdu.Sms, hexpdu: str) -> SmsMessage | None:
     now = utcnow()
     phone = _sender(decoded.number)
     concat = decoded.concat
-    with database.atomic():
+    with write_transaction():
         if SmsPart.select().where(SmsPart.pdu_hash == digest).exists():
             return None
         part = SmsPart.create(pdu_hash=digest, phone=phone, concat_ref=concat.reference if concat else None,
@@ -353,7 +353,7 @@ def assemble_stale_parts(older_than: dt.timedelta = dt.timedelta(hours=24)) -> i
     """Parts whose siblings never came: show what arrived instead of hiding it."""
     cutoff = utcnow() - older_than
     done = 0
-    with database.atomic():
+    with write_transaction():
         stale = list(SmsPart.select().where(SmsPart.message.is_null() & (SmsPart.received_at < cutoff)))
         groups: dict[tuple, list[SmsPart]] = {}
         for p in stale:
@@ -368,7 +368,7 @@ def apply_status_report(report: pdu.Sms) -> SmsMessage | None:
     """A delivery report: find the part by recipient + TP-MR among recent sends."""
     phone = _sender(report.number)
     since = utcnow() - REPORT_WINDOW
-    with database.atomic():
+    with write_transaction():
         candidates = (SmsMessage.select()
                       .where((SmsMessage.direction == "out") & (SmsMessage.phone == phone)
                              & SmsMessage.status.in_(["sent", "uncertain", "sending", "delivered", "failed"])
@@ -455,7 +455,7 @@ def record_call(raw_phone: str | None, started_at, ended_at, rings: int, answere
     from appliance.customers import find_by_phone
 
     phone = _sender(raw_phone)
-    with database.atomic():
+    with write_transaction():
         customer = find_by_phone(phone) if phone.startswith("+") else None
         call = Call.create(phone=phone, customer=customer, started_at=started_at, ended_at=ended_at,
                            answered=answered, rings=rings, source="modem")

@@ -159,7 +159,7 @@ def save_account(code: str | None, form, actor):
     """
     from appliance import audit
     from appliance.clock import utcnow
-    from db import database
+    from db import write_transaction
     from db.models.suppliers import SupplierAccount
 
     new_code = (code or form.get("code", "")).strip().lower()
@@ -168,7 +168,7 @@ def save_account(code: str | None, form, actor):
     values = account_values(form)
     password = form.get("password", "")
     now = utcnow()
-    with database.atomic():
+    with write_transaction():
         row = SupplierAccount.get_or_none(SupplierAccount.code == new_code)
         if row is None:
             if code is None and new_code in configs():

@@ -8,7 +8,7 @@ import logging
 from appliance import audit, clock, customers, notifications, permissions, phones
 from appliance.errors import InputError
 from appliance.workshop import schedule
-from db import database
+from db import write_transaction
 from db.models.customers import Customer, Vehicle
 from db.models.workshop import BOOKING_SOURCES, Booking
 
@@ -66,7 +66,7 @@ def create_booking(data: BookingInput, actor=None, token=None) -> Booking:
     """Save a booking (and a new customer when the phone is new), all or nothing."""
     permissions.require(actor, "booking.create")
     validate(data)
-    with database.atomic():
+    with write_transaction():
         customer = _customer(data, actor)
         vehicle = None
         if data.vehicle_id:
@@ -86,7 +86,7 @@ def cancel(booking: Booking, actor, reason: str = "") -> None:
     permissions.require(actor, "booking.cancel", booking)
     if booking.status != "new":
         raise InputError("Эта запись уже запланирована или отменена.")
-    with database.atomic():
+    with write_transaction():
         booking.status = "cancelled"
         booking.save()
         audit.record(actor, "cancel", booking, {"status": ("new", "cancelled")}, note=reason)

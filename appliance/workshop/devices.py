@@ -13,7 +13,7 @@ import secrets
 
 from appliance import audit, clock, permissions, settings
 from appliance.errors import InputError
-from db import database
+from db import write_transaction
 from db.models.staff import Staff
 from db.models.workshop import DeviceToken
 
@@ -52,7 +52,7 @@ def create(kind: str, name: str, actor=None) -> tuple[DeviceToken, str]:
     if len(name) > 100:
         raise InputError("Слишком длинное название.", "name")
     token = secrets.token_urlsafe(24)
-    with database.atomic():
+    with write_transaction():
         user = None
         if kind == "display":
             user = staff_mod.create_staff(_username(name), name, "display", secrets.token_urlsafe(24), actor)
@@ -88,7 +88,7 @@ def revoke(row: DeviceToken, actor=None) -> None:
     permissions.require(actor, "workshop.devices")
     if row.revoked_at is not None:
         return
-    with database.atomic():
+    with write_transaction():
         row.revoked_at = clock.utcnow()
         row.save()
         if row.staff_id:

@@ -13,7 +13,7 @@ from appliance import clock, notifications, phones
 from appliance.clock import local_to_utc, to_local
 from appliance.errors import InputError
 from appliance.workshop import bookings, devices
-from db import database
+from db import write_transaction
 from db.models.workshop import Booking, DeviceToken
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def submit(token: DeviceToken, payload) -> tuple[Booking, bool]:
         phone=phone_text, name=_text(payload, "name", 200), vehicle_text=_text(payload, "car", 200),
         complaint=_text(payload, "complaint", 2000), wish_at=parse_wish(payload.get("wish_at")),
         source="website", external_id=external_id)
-    with database.atomic():
+    with write_transaction():
         booking = bookings.create_booking(data, None, token=token)
         wish = f", на {to_local(booking.wish_at):%d.%m %H:%M}" if booking.wish_at else ""
         notifications.raise_notification(

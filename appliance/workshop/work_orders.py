@@ -17,7 +17,7 @@ from appliance import audit, clock, customers, notifications, permissions, setti
 from appliance.errors import InputError
 from appliance.workshop import schedule
 from appliance.workshop.bookings import notification_key
-from db import database
+from db import write_transaction
 from db.models.customers import Customer, Vehicle
 from db.models.sales import Sale, SaleLine
 from db.models.staff import Staff
@@ -116,7 +116,7 @@ def create(data: OrderInput, actor=None) -> WorkOrder:
     schedule.check_not_past(data.start, "Запись")
     if data.mileage is not None and not (0 <= data.mileage <= 3_000_000):
         raise InputError("Пробег должен быть от 0 до 3 000 000 км.", "mileage")
-    with database.atomic():
+    with write_transaction():
         customer = Customer.get_or_none(Customer.id == data.customer_id)
         if customer is None:
             raise InputError("Клиент не найден.", "customer")
@@ -162,7 +162,7 @@ def create_for_phone(phone: str, name: str, car: customers.VehicleInput | None, 
 
     A new phone adds a customer, which needs the right to add customers (a mechanic has not)."""
     permissions.require(actor, "work_order.plan")
-    with database.atomic():
+    with write_transaction():
         customer, _ = customers.get_or_create_by_phone(phone, name, actor, source="phone")
         if car is not None and car.make.strip() and not data.vehicle_id:
             plate = vehicles.normalize_plate(car.plate)
@@ -184,7 +184,7 @@ def link_inspection(wo: WorkOrder, inspection_id: int | None, actor=None) -> Wor
                                            & (WorkOrder.vehicle == wo.vehicle_id))
         if inspection is None or wo.kind != "repair":
             raise InputError("Связать можно ремонт с осмотром того же автомобиля.", "inspection")
-    with database.atomic():
+    with write_transaction():
         old = wo.inspection.number if wo.inspection_id else None
         WorkOrder.update(inspection=inspection, updated_at=clock.utcnow()).where(WorkOrder.id == wo.id).execute()
         audit.record(actor, "link_inspection", wo, {"inspection": (old, inspection.number if inspection else None)})
@@ -216,7 +216,7 @@ def move(wo: WorkOrder, bay_id: int, start: dt.datetime, end: dt.datetime, actor
     schedule.check_hours(start, end)
     if wo.status == "planned" and start != wo.planned_start:
         schedule.check_not_past(start, "Перенос")
-    with database.atomic():
+    with write_transaction():
         fresh = WorkOrder.get_by_id(wo.id)
         schedule.check_free(bay, start, end, fresh.mechanic, exclude_id=wo.id)
         old_bay = fresh.bay
@@ -240,7 +240,7 @@ def update(wo: WorkOrder, actor, complaint: str, recommendations: str, mileage: 
     if kind is not None and kind not in KINDS:
         raise InputError("Неизвестный вид работ.", "kind")
     mechanic = _mechanic(mechanic_id)
-    with database.atomic():
+    with write_transaction():
         fresh = WorkOrder.get_by_id(wo.id)
         if mechanic and (mechanic.id != fresh.mechanic_id) and fresh.status in schedule.BLOCKING:
             schedule.check_free(fresh.bay, fresh.planned_start, fresh.planned_end, mechanic, exclude_id=fresh.id)
@@ -267,7 +267,7 @@ def set_status(wo: WorkOrder, new: str, actor=None, via: str = "", note: str = "
     if new not in STATUSES:
         raise InputError("Неизвестный статус.")
     permissions.require(actor, STATUS_ACTIONS[new], wo)
-    with database.atomic():
+    with write_transaction():
         fresh = WorkOrder.get_by_id(wo.id)
         old = fresh.status
         if old == new:
@@ -307,7 +307,7 @@ def set_mechanics_may_change_status(allowed: bool, actor) -> None:
     permissions.require(actor, "workshop.devices")
     old = mechanics_may_change_status()
     value = "yes" if allowed else "no"
-    with database.atomic():
+    with write_transaction():
         (KeyValue.insert(key=PERMISSION_KEY, value=value)
          .on_conflict(conflict_target=[KeyValue.key], update={KeyValue.value: value}).execute())
         audit.record(actor, "setting", ("setting", PERMISSION_KEY), {"value": (old, allowed)})
@@ -327,7 +327,7 @@ def board_set_status(wo: WorkOrder, new: str, mechanic_id, device_user) -> WorkO
         via = f"табло: {devices.device_name(device_user)}"
     else:
         mechanic, via = device_user, "табло"
-    with database.atomic():
+    with write_transaction():
         if new == "in_work" and wo.mechanic_id is None and mechanic.role == "mechanic":
             # Whoever starts an unassigned job takes it, unless the schedule has him elsewhere then.
             if not schedule.conflicts(wo.bay_id, wo.planned_start, wo.planned_end, mechanic.id, wo.id):
@@ -442,7 +442,7 @@ def add_work(wo: WorkOrder, name: str, norm_hours, price, actor=None) -> WorkLin
     hours = parse_decimal(norm_hours, "norm_hours")
     price_kop = parse_money(price, "work_price")
     _require_price(actor, wo, price_kop)
-    with database.atomic():
+    with write_transaction():
         line = WorkLine.create(work_order=wo, name=name[:200], norm_hours=hours, price_kop=price_kop,
                                position=wo.works.count())
         _retotal(wo)
@@ -464,7 +464,7 @@ def add_part(wo: WorkOrder, name: str, qty, price, actor=None, article: str = ""
     price_kop = parse_money(price, "part_price")
     if order_line_id is None:
         _require_price(actor, wo, price_kop)
-    with database.atomic():
+    with write_transaction():
         line = PartLine.create(work_order=wo, name=(name or article)[:200], article=(article or "").strip(),
                                brand=(brand or "").strip(), qty=quantity, price_kop=price_kop, source=source,
                                order_line_id=order_line_id, position=wo.parts.count())
@@ -476,7 +476,7 @@ def add_part(wo: WorkOrder, name: str, qty, price, actor=None, article: str = ""
 def remove_line(wo: WorkOrder, kind: str, line_id: int, actor=None) -> None:
     _editable(wo)
     model = WorkLine if kind == "work" else PartLine
-    with database.atomic():
+    with write_transaction():
         line = model.get_or_none((model.id == line_id) & (model.work_order == wo))
         if line is None:
             raise InputError("Строка уже удалена.")
@@ -492,7 +492,7 @@ def set_price(wo: WorkOrder, kind: str, line_id: int, price, actor=None):
     permissions.require(actor, "work_line.price", wo)
     model = WorkLine if kind == "work" else PartLine
     price_kop = parse_money(price, "price")
-    with database.atomic():
+    with write_transaction():
         line = model.get_or_none((model.id == line_id) & (model.work_order == wo))
         if line is None:
             raise InputError("Строка уже удалена.")
@@ -513,7 +513,7 @@ def add_finding(wo: WorkOrder, text: str, severity: str, estimate, actor=None) -
         raise InputError("Опишите, что нашли.", "finding")
     if severity not in SEVERITIES:
         raise InputError("Выберите срочность.", "severity")
-    with database.atomic():
+    with write_transaction():
         row = Finding.create(work_order=wo, text=text[:300], severity=severity,
                              estimate_kop=parse_money(estimate, "estimate"))
         audit.record(actor, "finding", wo, {"finding": (None, text)})

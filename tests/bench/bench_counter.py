@@ -7,26 +7,13 @@ from __future__ import annotations
 
 import os
 import random
-import re
 import sqlite3
 
 import requests
 
-from tests.bench.common import free_port, percentiles, rss_mb, run_clients, start_process, wait_up
+from tests.bench.common import free_port, login, percentiles, rss_mb, run_clients, start_process, wait_up
 
 REQUESTS = 800
-
-
-def _login(base: str, htmx: bool = False) -> requests.Session:
-    session = requests.Session()
-    html = session.get(base + "/login").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-    response = session.post(base + "/login", data={"username": "manager", "password": "demo", "csrf_token": token},
-                            allow_redirects=False)
-    assert response.status_code == 302, "bench login failed"
-    if htmx:  # search as you type: the counter's box asks for the results partial
-        session.headers["HX-Request"] = "true"
-    return session
 
 
 def main() -> None:
@@ -55,14 +42,14 @@ def main() -> None:
         base, floor_base = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{floor_port}"
         wait_up(base + "/login")
         wait_up(floor_base + "/x")
-        run_clients(lambda: _login(base), search_paths[:80] + card_paths[:80], base)  # warm-up
+        run_clients(lambda: login(base), search_paths[:80] + card_paths[:80], base)  # warm-up
         floor_stats = percentiles(run_clients(requests.Session, [f"/customers/{i}" for i in range(REQUESTS)], floor_base))
         results = {
-            "search": percentiles(run_clients(lambda: _login(base, htmx=True), search_paths, base)),
-            "card": percentiles(run_clients(lambda: _login(base), card_paths, base)),
+            "search": percentiles(run_clients(lambda: login(base, htmx=True), search_paths, base)),
+            "card": percentiles(run_clients(lambda: login(base), card_paths, base)),
             # One manager alone at the counter: what a single search keystroke or card open feels like.
-            "search/1": percentiles(run_clients(lambda: _login(base, htmx=True), search_paths[:200], base, clients=1)),
-            "card/1": percentiles(run_clients(lambda: _login(base), card_paths[:200], base, clients=1)),
+            "search/1": percentiles(run_clients(lambda: login(base, htmx=True), search_paths[:200], base, clients=1)),
+            "card/1": percentiles(run_clients(lambda: login(base), card_paths[:200], base, clients=1)),
         }
         print(f"{'what':<8}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'p95/floor':>11}")
         print(f"{'floor':<8}{floor_stats['n']:>6}{floor_stats['p50']:>10.1f}{floor_stats['p95']:>10.1f}{floor_stats['max']:>10.1f}{1:>11.1f}")

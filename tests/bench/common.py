@@ -30,6 +30,19 @@ def wait_up(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not come up")
 
 
+def login(base: str, htmx: bool = False) -> requests.Session:
+    """A session logged in as the demo manager (bench datasets and the demo shop)."""
+    session = requests.Session()
+    html = session.get(base + "/login").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    response = session.post(base + "/login", data={"username": "manager", "password": "demo", "csrf_token": token},
+                            allow_redirects=False)
+    assert response.status_code == 302, "bench login failed"
+    if htmx:  # search as you type: the counter's box asks for the results partial
+        session.headers["HX-Request"] = "true"
+    return session
+
+
 def percentiles(samples: list[float]) -> dict:
     samples = sorted(samples)
     q = statistics.quantiles(samples, n=100, method="inclusive")

@@ -8,7 +8,7 @@ app = Flask(__name__)
 PAGE = "<html><body>" + "x" * 8000 + "</body></html>"
 
 
-@app.route("/<path:anything>")
+@app.route("/<path:anything>", methods=["GET", "POST"])
 def page(anything):
     return PAGE
 

@@ -7,7 +7,6 @@ import pytest
 from appliance.purchasing import stock_watch
 from db.models.suppliers import ReorderLine, SupplierOrder
 from tests.e2e.conftest import screenshot
-from tests.suppliers.conftest import sim, suppliers_cfg  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.e2e
 

@@ -27,3 +27,16 @@
     window.location = "/search?go=1&q=" + encodeURIComponent(e.target.value);
   });
 })();
+// A failed htmx action (a 500, or 503 "no space on disk") leaves the form as typed and shows why.
+document.addEventListener("htmx:responseError", function (e) {
+  var xhr = e.detail.xhr;
+  if (!xhr || !xhr.getResponseHeader("X-Error-Id")) return;
+  var main = document.querySelector("main");
+  if (!main) return;
+  var old = document.getElementById("fault-banner");
+  if (old) old.remove();
+  var box = document.createElement("div");
+  box.innerHTML = xhr.responseText;  // our own escaped fragment (web/templates/_fault.html)
+  var banner = box.querySelector("#fault-banner");
+  if (banner) main.prepend(banner);
+});
