@@ -17,7 +17,7 @@ from peewee import JOIN, fn
 from appliance import audit, clock, notifications, parts, permissions, settings
 from appliance.clock import to_local
 from appliance.customers import survivor
-from appliance.errors import InputError, NotFound
+from appliance.errors import InputError, NotFound, StaleEdit
 from appliance.orders import arrival
 from appliance.orders.lines import (
     ALLOWED,
@@ -290,8 +290,6 @@ def update_order(order: Order, actor, *, version: int | None = None, promised_da
     with database.atomic():
         current = get(order.id)
         if version is not None and current.version != version:
-            from appliance.errors import StaleEdit
-
             raise StaleEdit("Заказ уже изменил кто-то другой. Откройте его заново и повторите.")
         values = {}
         if promised_date is not None:
