@@ -1,12 +1,13 @@
 """The processes of the box: web, worker, devices (and simulators in demo mode).
 
 `prilavok run` starts each as a child process and stops them all on Ctrl-C; in
-production systemd starts each with its own unit instead.
+production systemd starts each with its own unit instead. Here: the service locks, the
+supervision of children and the production check; the web server and the worker
+themselves are in appliance/cli/processes.py (they start web/ and jobs/, a layer above).
 """
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import fcntl
 import logging
 import os
@@ -19,8 +20,10 @@ import time
 from collections.abc import Iterator
 from typing import IO
 
-from appliance import settings
+from appliance import settings, staff
 from appliance.errors import InputError
+from appliance.workshop import devices
+from db import migrate, open_from_settings
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +85,10 @@ def services_stopped() -> Iterator[None]:
             fh.close()
 
 
-def _refuse_production_problems(cfg) -> None:
+def refuse_production_problems(cfg) -> None:
+    """Stop a production start with a demo password, demo tokens or missing secrets."""
     if cfg.demo:
         return
-    from appliance import staff
-    from appliance.workshop import devices
-
     problems = cfg.production_problems()
     demo_users = staff.uses_demo_password()
     if demo_users:
@@ -98,73 +99,6 @@ def _refuse_production_problems(cfg) -> None:
                         "them on «Табло и сайт» (or prilavok revoke-token) and issue new ones")
     if problems:
         raise SystemExit("Refusing to start in production mode:\n  - " + "\n  - ".join(problems))
-
-
-def serve(port: int | None = None, announce: bool = True) -> int:
-    """Waitress on the LAN, one process per core sharing one listening socket.
-
-    Python runs one request at a time per process, so a 2-core box needs two to serve the
-    counter at full speed. Anything a later request needs is in the database (or, for an
-    import in progress, in a file under var/exchange/running), never only in one process.
-    This process serves too and keeps the others alive: a web process that dies is replaced.
-    """
-    from waitress import serve as waitress_serve
-
-    from appliance.exchange import importer
-    from db import database, migrate, open_from_settings
-    from web import create_app
-
-    cfg = settings.get()
-    hold_service_lock("web")
-    open_from_settings(cfg)
-    migrate()
-    _refuse_production_problems(cfg)
-    importer.fail_interrupted()
-    port = port or cfg.getint("web", "port")
-    app = create_app(settings=cfg)
-    box_uuid = _box_uuid()
-    database.close()
-    host = cfg.get("web", "host")
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(1024)
-    children = WebChildren(cfg.getint("web", "processes") or os.cpu_count() or 1, sock).start()
-    announcement = _announce(cfg, port, box_uuid) if announce and cfg.getbool("discovery", "enabled") else None
-    print(f"Прилавок: http://{'localhost' if host == '0.0.0.0' else host}:{port}/ "
-          f"(в сети: http://{cfg.get('discovery', 'hostname')}.local:{port}/)", flush=True)
-    try:
-        waitress_serve(app, sockets=[sock], threads=cfg.getint("web", "threads"), ident="prilavok")
-    finally:
-        children.stop()
-        if announcement:
-            announcement.close()
-    return 0
-
-
-def serve_child(listen_fd: int, parent_pid: int) -> int:
-    """One more web process on the parent's socket; it dies with the parent (PR_SET_PDEATHSIG)."""
-    from waitress import serve as waitress_serve
-
-    from appliance.exchange import importer
-    from db import database, open_from_settings
-    from web import create_app
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent_pid:
-        return 0  # the parent is already gone
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the parent, which stops us
-    cfg = settings.get()
-    hold_service_lock("web")
-    open_from_settings(cfg)
-    importer.fail_interrupted()  # the process this one replaces may have died mid-import
-    app = create_app(settings=cfg)
-    database.close()
-    sock = socket.socket(fileno=listen_fd)
-    log.info("веб-процесс %s принимает запросы", os.getpid())
-    waitress_serve(app, sockets=[sock], threads=cfg.getint("web", "threads"), ident="prilavok")
-    return 0
 
 
 def describe_exit(returncode: int) -> str:
@@ -261,51 +195,12 @@ class WebChildren:
         stop_all(self.children, signal.SIGTERM, timeout=10)
 
 
-def _box_uuid() -> str:
-    from appliance import discovery
-
-    return discovery.box_uuid()
-
-
-def _announce(cfg, port: int, box_uuid: str):
-    from appliance import discovery
-
-    try:
-        return discovery.Announcement(cfg.get("app", "shop_name"), port, cfg.get("discovery", "hostname"),
-                                      box_uuid).start()
-    except Exception as exc:  # a LAN without multicast must not keep the counter from working
-        log.warning("zeroconf announcement failed, reach the box by IP: %s", exc)
-        return None
-
-
-def worker() -> int:
-    from huey.consumer import Consumer
-
-    cfg = settings.get()
-    from appliance.exchange import importer
-    from db import migrate, open_from_settings
-
-    hold_service_lock("worker")
-    open_from_settings(cfg)
-    migrate()
-    importer.fail_interrupted()
-    import jobs.tasks  # noqa: F401  (registers every task)
-    from jobs import huey
-
-    consumer = Consumer(huey, workers=cfg.getint("worker", "workers"), worker_type="thread",
-                        periodic=True, check_worker_health=True)
-    consumer.run()
-    return 0
-
-
 def run_all() -> int:
     """Start every process; restart one that dies (the log says how it ended); stop all on Ctrl-C or SIGTERM."""
     cfg = settings.get()
-    from db import migrate, open_from_settings
-
     open_from_settings(cfg)
     migrate()
-    _refuse_production_problems(cfg)
+    refuse_production_problems(cfg)
     children = [Supervised(name, [sys.executable, "-m", "appliance.cli", *argv])
                 for name, argv, demo_only in PROCESSES if cfg.demo or not demo_only]
     for child in children:

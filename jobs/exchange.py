@@ -1,11 +1,18 @@
-"""1C exchange chores: the drop folder every minute, the evening stock reminder."""
+"""1C exchange chores: uploads from «Обмен с 1С», the drop folder every minute, the evening stock reminder."""
 from __future__ import annotations
 
 from huey import crontab
 
-from appliance.exchange import folder, stock
+from appliance.exchange import folder, importer, stock
 from jobs import huey
 from jobs.runtime import with_database
+
+
+@huey.task()
+@with_database
+def import_upload(log_id: int, path: str, kind: str | None = None) -> str:
+    """A file uploaded on «Обмен с 1С»: imported here, not in the web process; the page polls its row."""
+    return importer.import_queued(log_id, path, kind=kind).status
 
 
 @huey.periodic_task(crontab(minute="*"))

@@ -147,11 +147,6 @@ def create_app(test_config: dict | None = None, settings=None) -> Flask:
         return Markup(f'<input type="hidden" name="csrf_token" value="{generate_csrf()}">')
 
     @app.template_global()
-    def has_view(endpoint: str) -> bool:
-        """Whether an area is installed: templates link to it only then."""
-        return endpoint in app.view_functions
-
-    @app.template_global()
     def can(action: str, obj=None) -> bool:
         """Templates show a button only to whom the permission table allows it."""
         return current_user.is_authenticated and permissions.can(current_user._get_current_object(), action, obj)

@@ -10,9 +10,11 @@ from flask_login import current_user
 
 from appliance import customers, settings
 from appliance.errors import InputError
-from appliance.exchange import consumables, importer, stock
+from appliance.exchange import consumables, folder, importer, originals, progress, stock
 from appliance.exchange.http_exchange import COOKIE_NAME, Exchange, ExchangeRequest
+from appliance.exchange.unmatched import attach_sale, unmatched_sales
 from db.models.exchange import IMPORT_KINDS, IMPORT_STATUSES, ConsumableGroup, ImportedSale, ImportLog
+from jobs import exchange as exchange_jobs
 from web.auth import actor, permission_required
 from web.extensions import csrf
 
@@ -89,8 +91,6 @@ def index():
 
 
 def _drop_dir():
-    from appliance.exchange import folder
-
     return folder.inbox()
 
 
@@ -103,16 +103,15 @@ def upload():
         kind = ""
     if upload_file is None or not upload_file.filename:
         return _upload_error("Выберите файл выгрузки из 1С (XML или CSV).")
-    tmp_dir = importer.exchange_dir() / "upload"
+    tmp_dir = originals.exchange_dir() / "upload"
     tmp_dir.mkdir(parents=True, exist_ok=True)
     tmp = tmp_dir / f"{secrets.token_hex(8)}.part"
     upload_file.save(tmp)
     if tmp.stat().st_size == 0:
         tmp.unlink()
         return _upload_error("Файл пустой.")
-    entry, _thread = importer.run_in_background(tmp, source="upload", filename=upload_file.filename,
-                                                staff=actor(), kind=kind or None,
-                                                move=True)
+    entry = importer.queue_entry(upload_file.filename, "upload", actor(), kind)
+    exchange_jobs.import_upload(entry.id, str(tmp), kind or None)
     log.info("exchange upload %s by %s -> log %s", upload_file.filename, current_user.username, entry.id)
     if request.headers.get("HX-Request"):
         return render_template("exchange/_log_row.html", e=entry, running=True)
@@ -131,7 +130,7 @@ def _upload_error(message: str):
 @permission_required("exchange.use")
 def log_row(log_id: int):
     entry = ImportLog.get_or_none(ImportLog.id == log_id) or abort(404)
-    done, total = importer.progress_of(entry)
+    done, total = progress.progress_of(entry)
     return render_template("exchange/_log_row.html", e=entry, running=entry.status == "running",
                            percent=int(done * 100 / total) if total else 0)
 
@@ -140,7 +139,7 @@ def log_row(log_id: int):
 @permission_required("exchange.use")
 def download(log_id: int):
     entry = ImportLog.get_or_none(ImportLog.id == log_id) or abort(404)
-    path = importer.original_path(entry)
+    path = originals.original_path(entry)
     if path is None:
         abort(404)
     return send_file(path, as_attachment=True, download_name=entry.filename)
@@ -149,7 +148,7 @@ def download(log_id: int):
 @bp.route("/exchange/unmatched")
 @permission_required("exchange.use")
 def unmatched():
-    return render_template("exchange/unmatched.html", rows=list(importer.unmatched_sales(300)))
+    return render_template("exchange/unmatched.html", rows=list(unmatched_sales(300)))
 
 
 @bp.route("/exchange/unmatched/<int:origin_id>/attach", methods=["POST"])
@@ -166,7 +165,7 @@ def attach(origin_id: int):
             return render_template("exchange/_unmatched_row.html", o=origin, error=exc.message), 422
         flash(exc.message, "error")
         return redirect(url_for("exchange.unmatched"))
-    count = importer.attach_sale(origin, customer, actor())
+    count = attach_sale(origin, customer, actor())
     message = (f"Чек {origin.sale.number} привязан к клиенту {customer.name}"
                + (" (новый клиент)" if created else "")
                + (f"; ещё чеков по той же карте: {count - 1}" if count > 1 else "") + ".")

@@ -304,6 +304,7 @@ def _order_context(order: Order) -> dict:
     return {
         "order": order, "lines": lines, "events": orders_mod.timeline(order), "due": orders_mod.due_kop(order, lines),
         "total": orders_mod.total_kop(lines), "late": orders_mod.is_late(order),
+        "supplier_note": orders_mod.supplier_settings_note(lines),
         "sms": arrival.sms_message(order.arrival_sms_id), "reminder": arrival.sms_message(order.reminder_sms_id),
         "job": job, "printer_down": slips.printer_down(), "phone": phone.e164 if phone else "",
         "allowed": orders_mod.ALLOWED, "line_statuses": LINE_STATUSES, "managers": _managers(),

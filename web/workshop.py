@@ -281,17 +281,9 @@ def _order_context(wo: WorkOrder, error=None, field=None):
             "open_inspection": work_orders.open_inspection(wo.vehicle) if wo.kind == "repair" and not wo.inspection_id else None,
             "order_lines": work_orders.order_lines_for(wo) if wo.status not in ("handed_over", "cancelled") else [],
             "order_statuses": work_orders.order_line_statuses(wo),
-            "can_print_label": _printing_available(), "wo_day": to_local(wo.planned_start).date().isoformat(),
+            "wo_day": to_local(wo.planned_start).date().isoformat(),
             "bays": schedule.active_bays(), "movable": wo.status in schedule.BLOCKING,
             "wo_start": to_local(wo.planned_start).strftime("%H:%M"), "wo_end": to_local(wo.planned_end).strftime("%H:%M"), "audit_entries": list(audit.history("work_order", wo.id, 30))}
-
-
-def _printing_available() -> bool:
-    try:
-        import appliance.printing  # noqa: F401
-    except ImportError:
-        return False
-    return True
 
 
 @bp.route("/workshop/work-orders/<int:wo_id>")

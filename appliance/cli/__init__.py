@@ -104,17 +104,19 @@ def cmd_restore(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from appliance import runtime
+    from appliance.cli import (
+        processes,  # here, not at the top: it loads Flask and huey, the other commands need neither
+    )
 
     if args.child_fd is not None:
-        return runtime.serve_child(args.child_fd, args.child_of)
-    return runtime.serve(port=args.port, announce=not args.no_announce)
+        return processes.serve_child(args.child_fd, args.child_of)
+    return processes.serve(port=args.port, announce=not args.no_announce)
 
 
 def cmd_worker(args) -> int:
-    from appliance import runtime
+    from appliance.cli import processes  # as in cmd_serve
 
-    return runtime.worker()
+    return processes.worker()
 
 
 def cmd_run(args) -> int:

@@ -11,7 +11,13 @@ import contextlib
 import datetime as dt
 import random
 
+from appliance import clock, notifications
+from appliance.orders import arrival, orders, tracking
+from appliance.orders.arrival import Incoming
+from appliance.orders.orders import LineInput
 from db.models.customers import Customer, Phone
+from db.models.orders import Arrival, Order, OrderLine
+from db.models.sms import SmsMessage
 from db.models.staff import Staff
 
 PARTS = [
@@ -36,8 +42,6 @@ SUPPLIERS = ("sim1", "sim2")
 @contextlib.contextmanager
 def _clock_at(moment: dt.datetime):
     """Make the appliance believe it is `moment` (UTC) while one step of the story happens."""
-    from appliance import clock
-
     real = clock.utcnow
     clock.utcnow = lambda: moment
     try:
@@ -47,8 +51,6 @@ def _clock_at(moment: dt.datetime):
 
 
 def _lines(rng: random.Random, n: int) -> list:
-    from appliance.orders.orders import LineInput
-
     picked = rng.sample(PARTS, n)
     return [LineInput(article, brand, name, rng.choice([1, 1, 1, 2, 4]), str(price), rng.choice(SUPPLIERS),
                       rng.choice([1, 2, 2, 3, 5])) for article, brand, name, price in picked]
@@ -71,10 +73,6 @@ STORIES = [
 
 
 def build(rng: random.Random, now: dt.datetime) -> None:
-    from appliance.orders import arrival, orders, tracking
-    from appliance.orders.arrival import Incoming
-    from db.models.orders import Order, OrderLine
-
     managers = list(Staff.select().where(Staff.role.in_(("manager", "owner")) & Staff.active).order_by(Staff.id))
     people = list(Customer.select().where(Customer.deleted_at.is_null() & Customer.merged_into.is_null()
                                           & Customer.id.in_(Phone.select(Phone.customer)))
@@ -162,8 +160,6 @@ def build(rng: random.Random, now: dt.datetime) -> None:
     arrival.process([Incoming("2905100XKZ16A", "GREAT WALL", 1, "Амортизатор задний Hover H5"),
                      Incoming("GW-99-NEW", "ZHONGCE", 2, "Шланг радиатора", known=False)],
                     source="receipt", title=f"Поступление №ПТ-{rng.randint(2000, 2999)} от {now:%d.%m.%Y}, ООО «АвтоОпт»")
-    from appliance import notifications
-    from db.models.orders import Arrival
 
     for old in Arrival.select().where(Arrival.created_at < now - dt.timedelta(days=1)):
         notifications.resolve("reminder", f"arrival:{old.id}:slips", comment="бланки напечатаны")
@@ -171,12 +167,6 @@ def build(rng: random.Random, now: dt.datetime) -> None:
 
 
 def _mark_old_sms_sent(now: dt.datetime) -> None:
-    try:
-        from db.models.sms import SmsMessage
-    except ImportError:
-        return
-    from db.models.orders import Order
-
     ids = [o.arrival_sms_id for o in Order.select(Order.arrival_sms_id).where(
         Order.arrival_sms_id.is_null(False) & (Order.arrival_sms_at < now - dt.timedelta(hours=1)))]
     if ids:

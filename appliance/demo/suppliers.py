@@ -8,18 +8,25 @@ import datetime as dt
 import random
 from decimal import Decimal
 
+from appliance import settings
+from appliance.clock import local_to_utc
 from appliance.parts import article_key, brand_key
+from appliance.purchasing import stock_watch
+from appliance.suppliers import registry
+from appliance.suppliers.abcp import AbcpAdapter
+from appliance.suppliers.http import HTTPPolicy, SupplierHTTP
+from appliance.suppliers.link import LinkTracker
 from db.models.catalog import Product
+from db.models.exchange import StockLevel, StockSnapshot
 from db.models.sales import Sale, SaleLine
 from db.models.suppliers import AnalogGroup, AnalogMember, MandatoryItem, PriceQuote, ReorderLine
 from hardware.sim.parts_catalog import CROSSES, PARTS
+from hardware.sim.supplier_api import RunningSim, default_suppliers
 
 SIM_SUPPLIERS = ("sim1", "sim2")
 
 
 def _sims():
-    from hardware.sim.supplier_api import default_suppliers
-
     return default_suppliers(2)
 
 
@@ -78,10 +85,6 @@ def _sales(rng: random.Random, now: dt.datetime, products: dict) -> None:
 
 def _stock(rng: random.Random, now: dt.datetime, products: dict) -> None:
     """A few parts on the shelf; among them analog bushings, so the plain ones need no order."""
-    try:
-        from db.models.exchange import StockLevel, StockSnapshot
-    except ImportError:
-        return
     snap = StockSnapshot.select().first()
     if snap is None:
         snap = StockSnapshot.create(warehouse="Основной склад", taken_at=now - dt.timedelta(hours=10),
@@ -124,15 +127,6 @@ def _price_history(now: dt.datetime) -> None:
 
 def _night_run(now: dt.datetime) -> None:
     """Last night's stock watch, asked of an in-process simulator like the real one."""
-    from appliance import settings
-    from appliance.clock import local_to_utc
-    from appliance.purchasing import stock_watch
-    from appliance.suppliers import registry
-    from appliance.suppliers.abcp import AbcpAdapter
-    from appliance.suppliers.http import HTTPPolicy, SupplierHTTP
-    from appliance.suppliers.link import LinkTracker
-    from hardware.sim.supplier_api import RunningSim
-
     port = settings.get().getint("suppliers", "sim_port", fallback=8765)
     configs = registry.demo_sections(port)
     night = local_to_utc(dt.datetime.combine((now - dt.timedelta(hours=3)).date(), dt.time(2, 13)))

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import peewee
 from peewee import fn
 
-from appliance import clock
+from appliance import audit, clock
+from appliance.errors import InputError
 from db import write_transaction
 from db.models.catalog import Product
 from db.models.customers import Customer
@@ -128,9 +129,6 @@ def due_customers(group: ConsumableGroup | None = None, now: dt.datetime | None 
 
 
 def update_group(group: ConsumableGroup, actor, **values) -> ConsumableGroup:
-    from appliance import audit
-    from appliance.errors import InputError
-
     days = values.get("interval_days")
     if days is not None and (not isinstance(days, int) or not 1 <= days <= 3650):
         raise InputError("Интервал замены — число дней от 1 до 3650.", "interval_days")

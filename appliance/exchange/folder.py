@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 from appliance import settings
-from appliance.exchange import importer
+from appliance.exchange import importer, originals
+from db.models.exchange import ImportLog
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +22,7 @@ SETTLE_SECONDS = 5.0
 
 def inbox() -> Path:
     custom = settings.get().get("exchange", "drop_dir") or ""
-    return Path(custom) if custom else importer.exchange_dir() / "in"
+    return Path(custom) if custom else originals.exchange_dir() / "in"
 
 
 def _outbox(name: str) -> Path:
@@ -44,7 +45,7 @@ def ready_files(settle: float = SETTLE_SECONDS) -> list[Path]:
     return files
 
 
-def process(settle: float = SETTLE_SECONDS) -> list[importer.ImportLog]:
+def process(settle: float = SETTLE_SECONDS) -> list[ImportLog]:
     """Import every settled file in the inbox; safe to run again at any moment."""
     done = []
     for path in ready_files(settle):

@@ -39,7 +39,7 @@ from typing import IO
 from peewee import OperationalError
 
 from appliance import clock, settings
-from appliance.exchange import importer
+from appliance.exchange import importer, originals, progress
 from db.models.exchange import ExchangeSession, ExchangeState, ImportLog
 
 log = logging.getLogger(__name__)
@@ -81,7 +81,7 @@ def _cfg():
 
 
 def sessions_dir() -> Path:
-    return importer.exchange_dir() / "http"
+    return originals.exchange_dir() / "http"
 
 
 def _credentials_ok(username: str | None, password: str | None) -> bool:
@@ -260,17 +260,17 @@ class Exchange:
         step = _cfg().getfloat("exchange", "import_step_seconds", fallback=20.0)
         if thread is not None:
             thread.join(timeout=max(step, 0))
-        elif importer.running_in_another_process(log_id):
+        elif progress.running_in_another_process(log_id):
             # The import runs in another web process: wait here as long as we would for our own.
             deadline = time.monotonic() + max(step, 0)
             while time.monotonic() < deadline and ImportLog.get_by_id(log_id).status == "running" \
-                    and importer.running_in_another_process(log_id):
+                    and progress.running_in_another_process(log_id):
                 time.sleep(0.5)
         entry = ImportLog.get_by_id(log_id)
         if entry.status == "running":
             if importer.fail_interrupted(entry):
                 return Reply.failure(entry.error)
-            done, total = importer.progress_of(entry)
+            done, total = progress.progress_of(entry)
             percent = int(done * 100 / total) if total else 0
             return Reply(f"progress\nЗагрузка {entry.filename}: {percent}%\n")
         _THREADS.pop(log_id, None)

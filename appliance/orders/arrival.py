@@ -16,12 +16,23 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import fn
 
-from appliance import clock, notifications, parts, permissions
+from appliance import audit, clock, notifications, parts, permissions, sms
 from appliance.clock import to_local
 from appliance.errors import InputError
-from appliance.orders import orders as orders_mod
+from appliance.orders.lines import (
+    add_event,
+    awaited_lines,
+    lines_of,
+    money_text,
+    recompute,
+    setting_int,
+    transition,
+)
 from db import write_transaction
+from db.models.catalog import Product
+from db.models.exchange import GoodsReceiptLine
 from db.models.orders import OPEN_STATUSES, Arrival, Order, OrderLine, ReceiptMatch
+from db.models.sms import SmsMessage
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +40,6 @@ log = logging.getLogger(__name__)
 @dataclasses.dataclass
 class Incoming:
     """One arrived position, from a receipt line or typed/scanned at the counter."""
-
     article: str
     brand: str = ""
     qty: int = 1
@@ -59,8 +69,6 @@ class ArrivalResult:
 
 def on_goods_arrived(receipt) -> ArrivalResult:
     """events subscriber: a goods receipt from 1C was committed (new or changed)."""
-    from db.models.exchange import GoodsReceiptLine
-
     rows = list(GoodsReceiptLine.select().where(GoodsReceiptLine.receipt == receipt.id).order_by(GoodsReceiptLine.id))
     incoming = []
     for row in rows:
@@ -87,8 +95,6 @@ def arrive_typed(article: str, brand: str = "", qty=1, actor=None, source: str =
         raise InputError(f"Количество: нужно целое число, а не «{qty}».", "qty") from None
     if qty <= 0:
         raise InputError("Количество должно быть больше нуля.", "qty")
-    from db.models.catalog import Product
-
     known = Product.select().where(Product.article_key == parts.article_key(article)).exists()
     title = f"Приход вручную: {article.strip()} × {qty}"
     return process([Incoming(article.strip(), brand.strip(), qty, known=known)], source=source, actor=actor, title=title)
@@ -106,7 +112,7 @@ def arrive_lines(lines: list[OrderLine], actor=None, source: str = "manual", arr
                                      title=title or "Отмечено вручную")
         result = ArrivalResult(arrival)
         for line in lines:
-            orders_mod.transition(line, "arrived", actor, arrival=arrival, recompute_order=False)
+            transition(line, "arrived", actor, arrival=arrival, recompute_order=False)
             result.arrived.append(line)
         _finish(result, actor)
     return result
@@ -195,7 +201,7 @@ def _match_one(item: Incoming, result: ArrivalResult, actor) -> None:
         need = sum(ln.qty for ln in group)
         if need <= remaining:
             for line in group:
-                orders_mod.transition(line, "arrived", actor, arrival=result.arrival, recompute_order=False,
+                transition(line, "arrived", actor, arrival=result.arrival, recompute_order=False,
                                       note=result.arrival.title)
                 result.arrived.append(line)
             remaining -= need
@@ -264,7 +270,7 @@ def _finish(result: ArrivalResult, actor) -> None:
 
 def after_arrival(order: Order, actor=None):
     """Recompute the order, give it a shelf place, and send the SMS if the wait is over."""
-    orders_mod.recompute(order)
+    recompute(order)
     if not order.shelf_place:
         place = free_shelf_place()
         if place:
@@ -276,7 +282,7 @@ def after_arrival(order: Order, actor=None):
 
 def free_shelf_place() -> str:
     """The smallest numbered place on the orders shelf that no waiting order holds."""
-    total = orders_mod.setting_int("shelf_places")
+    total = setting_int("shelf_places")
     if total <= 0:
         return ""
     taken = {o.shelf_place for o in Order.select(Order.shelf_place).where(
@@ -298,36 +304,31 @@ def polite_name(name: str) -> str:
 
 def hold_until(order: Order) -> dt.date:
     start = to_local(order.arrived_at or clock.utcnow()).date()
-    return start + dt.timedelta(days=orders_mod.setting_int("decide_after_days"))
+    return start + dt.timedelta(days=setting_int("decide_after_days"))
 
 
 def ready_due_kop(order: Order) -> int:
     """What the customer pays when coming for what has arrived (prepayment counted)."""
-    lines = orders_mod.lines_of(order)
+    lines = lines_of(order)
     ready = sum(ln.sum_kop for ln in lines if ln.status == "arrived")
     return max(0, ready - order.prepayment_kop - order.paid_kop)
 
 
 def sms_context(order: Order) -> dict:
     return {"name": polite_name(order.customer.name), "order_number": str(order.id),
-            "sum": orders_mod.money_text(ready_due_kop(order)), "date": hold_until(order).strftime("%d.%m.%Y")}
+            "sum": money_text(ready_due_kop(order)), "date": hold_until(order).strftime("%d.%m.%Y")}
 
 
 def send_arrival_sms(order: Order):
     """One "your order arrived" SMS per order, when every awaited line is here; never twice."""
     if order.arrival_sms_at is not None:
         return None
-    lines = orders_mod.lines_of(order)
-    awaited = orders_mod.awaited_lines(lines)
+    lines = lines_of(order)
+    awaited = awaited_lines(lines)
     if not awaited or any(ln.status not in ("arrived", "issued") for ln in awaited):
         return None
     if all(ln.status == "issued" for ln in awaited):
         return None  # handed over before we got to tell
-    try:
-        from appliance import sms
-    except ImportError:  # this build has no modem area
-        orders_mod.add_event(order, "sms", note="SMS не отправлено: модуль SMS не установлен")
-        return None
     now = clock.utcnow()
     try:
         with write_transaction():
@@ -335,7 +336,7 @@ def send_arrival_sms(order: Order):
                                     kind="service", dedupe_key=f"order_arrived:{order.id}")
     except InputError as exc:
         log.warning("order %s: arrival SMS not queued: %s", order.id, exc.message)
-        orders_mod.add_event(order, "sms", note=f"SMS о поступлении не отправлено: {exc.message}")
+        add_event(order, "sms", note=f"SMS о поступлении не отправлено: {exc.message}")
         notifications.raise_notification(
             "order_problem", f"order:{order.id}:sms", f"Заказ №{order.id} пришёл, но SMS не отправить",
             body=f"{exc.message} Позвоните клиенту «{order.customer.name}».", url=f"/orders/{order.id}",
@@ -343,16 +344,12 @@ def send_arrival_sms(order: Order):
         return None
     Order.update(arrival_sms_at=now, arrival_sms_id=message.id).where(Order.id == order.id).execute()
     order.arrival_sms_at, order.arrival_sms_id = now, message.id
-    orders_mod.add_event(order, "sms", note=f"SMS клиенту поставлено в очередь: «{message.text}»")
+    add_event(order, "sms", note=f"SMS клиенту поставлено в очередь: «{message.text}»")
     return message
 
 
 def sms_message(message_id: int | None):
     if not message_id:
-        return None
-    try:
-        from db.models.sms import SmsMessage
-    except ImportError:
         return None
     return SmsMessage.get_or_none(SmsMessage.id == message_id)
 
@@ -400,8 +397,6 @@ def dismiss_match(match: ReceiptMatch, actor, comment: str = "") -> None:
 
 
 def _close_match(match: ReceiptMatch, state: str, actor, comment: str) -> None:
-    from appliance import audit
-
     match.state, match.resolved_at, match.resolved_by, match.resolution = state, clock.utcnow(), _staff(actor), comment[:1000]
     match.save()
     audit.record(actor, "decide", match, {"state": ("open", state)}, note=comment)

@@ -14,37 +14,37 @@ import re
 
 from peewee import JOIN, fn
 
-from appliance import audit, clock, parts, permissions, settings
+from appliance import audit, clock, notifications, parts, permissions, settings
 from appliance.clock import to_local
-from appliance.errors import InputError, NotFound
+from appliance.customers import survivor
+from appliance.errors import InputError, NotFound, StaleEdit
+from appliance.orders import arrival
+from appliance.orders.lines import (
+    ALLOWED,
+    add_event,
+    lines_of,
+    money_text,
+    recompute,
+    setting_int,
+    transition,
+)
+from appliance.suppliers import registry
+from appliance.suppliers.base import calendar_days, parse_weekdays
 from db import write_transaction
 from db.models.customers import Customer, Vehicle
 from db.models.orders import (
     CLOSED_BAD,
     LINE_STATUSES,
     OPEN_STATUSES,
-    STAGES,
-    Arrival,
     Order,
     OrderEvent,
     OrderLine,
 )
 from db.models.staff import Staff
+from db.models.suppliers import SupplierOrder, SupplierOrderLine
 
 log = logging.getLogger(__name__)
 
-# Which line transitions a person (or a supplier's status, or a receipt) may make.
-ALLOWED: dict[str, tuple[str, ...]] = {
-    "new": ("ordered", "arrived", "cancelled"),
-    "ordered": ("confirmed", "shipped", "arrived", "refused", "cancelled"),
-    "confirmed": ("shipped", "arrived", "refused", "cancelled"),
-    "shipped": ("arrived", "refused", "cancelled"),
-    "arrived": ("issued", "returned"),
-    "issued": ("returned",),
-    "refused": ("new", "cancelled"),
-    "cancelled": (),
-    "returned": (),
-}
 MAX_QTY = 10_000
 MAX_PRICE_KOP = 100_000_000  # a million roubles per piece is a typo
 
@@ -55,15 +55,7 @@ def _cfg():
     return settings.get()
 
 
-def setting_int(key: str) -> int:
-    from appliance.settings import DEFAULTS
-
-    return _cfg().getint("orders", key, fallback=int(DEFAULTS["orders"][key]))
-
-
 def shop_weekdays() -> frozenset[int]:
-    from appliance.suppliers.base import parse_weekdays
-
     return parse_weekdays(_cfg().get("orders", "working_days", fallback="1-6"))
 
 
@@ -88,22 +80,15 @@ def add_working_days(day: dt.date, n: int, weekdays: frozenset[int] | None = Non
 
 def line_expected_date(supplier: str, supplier_days: int | None, today: dt.date | None = None) -> dt.date:
     """When a line should be on our shelf: the supplier's working days and lead days from
-    its settings, then the first day the shop is open."""
-    from appliance.suppliers.base import calendar_days, parse_weekdays
+    its settings, then the first day the shop is open.
 
+    A supplier whose settings cannot be read counts every day as a working day and no lead
+    days (the order page says so: ``supplier_settings_note``)."""
     today = today or clock.local_today()
     days = setting_int("default_supplier_days") if supplier_days is None else supplier_days
     weekdays, lead = frozenset(range(1, 8)), 0
     if supplier:
-        try:
-            from appliance.suppliers import registry
-
-            config = registry.configs().get(supplier)
-        except Exception:  # suppliers not configured on this box
-            log.debug("supplier %s settings unreadable", supplier, exc_info=True)
-            config = None
-        if config is not None:
-            weekdays, lead = parse_weekdays(config.working_days), int(config.lead_days or 0)
+        weekdays, lead = _supplier_calendar(supplier) or (weekdays, lead)
     calendar = calendar_days(days, today.isoweekday(), weekdays) + lead if days > 0 else 0
     return next_working_day(today + dt.timedelta(days=calendar))
 
@@ -114,14 +99,43 @@ def promised_date_for(lines: list[OrderLine] | list[LineInput], today: dt.date |
     return max(dates) if dates else next_working_day(today)
 
 
+def _supplier_calendar(code: str) -> tuple[frozenset[int], int] | None:
+    """(working weekdays, lead days) from the supplier's settings; None for a supplier
+    typed by hand (not configured) or one whose settings have a typo (logged)."""
+    try:
+        config = registry.configs().get(code)
+        if config is None:
+            return None
+        return parse_weekdays(config.working_days), int(config.lead_days or 0)
+    except ValueError as exc:  # a number or a weekday list that is not one, in prilavok.ini or the form
+        log.warning("supplier %s: settings unreadable, promised date counted without them: %s", code, exc)
+        return None
+
+
+def supplier_settings_note(lines: list[OrderLine]) -> str:
+    """For the order page, near the promised date: which suppliers' days were not counted."""
+    try:
+        configs = registry.configs()
+    except ValueError:
+        configs = None
+    unread = []
+    for code in dict.fromkeys(ln.supplier for ln in lines if ln.supplier):
+        if configs is None or (code in configs and _supplier_calendar(code) is None):
+            unread.append(supplier_name(code))
+    if not unread:
+        return ""
+    who = ("поставщика " if len(unread) == 1 else "поставщиков ") + ", ".join(unread)
+    return (f"Настройки {who} не читаются (ошибка в настройках), срок посчитан без них: "
+            f"{setting_int('default_supplier_days')} раб. дн. по умолчанию (или срок из позиции), "
+            f"все дни недели — рабочие, без дней доставки.")
+
+
 def supplier_choices() -> list[tuple[str, str]]:
     """(code, name) of configured suppliers, for the order form."""
     try:
-        from appliance.suppliers import registry
-
         return [(a.code, a.name) for a in registry.all_suppliers()]
-    except Exception:
-        log.debug("no supplier list", exc_info=True)
+    except ValueError as exc:  # a typo in a supplier's settings: the form offers free text then
+        log.warning("supplier list unreadable: %s", exc)
         return []
 
 
@@ -164,13 +178,6 @@ def parse_money(text, field: str = "price") -> int:
     if value > MAX_PRICE_KOP:
         raise InputError("Слишком большая сумма — проверьте, нет ли лишних цифр.", field)
     return value
-
-
-def money_text(kop: int) -> str:
-    """Kopecks as an SMS or a timeline note says them: '2 300 ₽', '1 500,50 ₽'."""
-    rub, k = divmod(int(kop), 100)
-    text = f"{rub:,}".replace(",", "\u00a0")
-    return f"{text},{k:02d} ₽" if k else f"{text} ₽"
 
 
 def parse_date(text, field: str = "promised_date") -> dt.date | None:
@@ -224,14 +231,6 @@ def _check_promise(promised: dt.date | None) -> None:
                          "promised_date")
 
 
-# --- timeline ----------------------------------------------------------------------
-
-def add_event(order: Order, action: str, actor=None, line: OrderLine | None = None, from_status: str = "",
-              to_status: str = "", note: str = "") -> OrderEvent:
-    return OrderEvent.create(order=order, line=line, at=clock.utcnow(), actor=actor if getattr(actor, "id", None) else None,
-                             action=action, from_status=from_status, to_status=to_status, note=note[:2000])
-
-
 # --- create, copy, edit --------------------------------------------------------------
 
 def create_order(customer: Customer, lines: list[LineInput], actor=None, *, manager: Staff | None = None,
@@ -279,8 +278,6 @@ def copy_order(order: Order, actor=None) -> Order:
              for ln in order.lines.order_by(OrderLine.position)]
     customer = order.customer
     if not customer.is_live:
-        from appliance.customers import survivor
-
         customer = survivor(customer)
     return create_order(customer, lines, actor, manager=actor or order.manager, vehicle=order.vehicle,
                         comment=order.comment, copied_from=order)
@@ -293,8 +290,6 @@ def update_order(order: Order, actor, *, version: int | None = None, promised_da
     with write_transaction():
         current = get(order.id)
         if version is not None and current.version != version:
-            from appliance.errors import StaleEdit
-
             raise StaleEdit("Заказ уже изменил кто-то другой. Откройте его заново и повторите.")
         values = {}
         if promised_date is not None:
@@ -357,94 +352,16 @@ def _plain(value) -> str:
     return str(value)
 
 
-# --- statuses -----------------------------------------------------------------------
-
-def derive_status(statuses: list[str]) -> str:
-    alive = [s for s in statuses if s not in CLOSED_BAD]
-    if not alive:
-        for bad in ("refused", "returned"):
-            if bad in statuses:
-                return bad
-        return "cancelled"
-    return min(alive, key=STAGES.index)
-
-
-def awaited_lines(lines: list[OrderLine]) -> list[OrderLine]:
-    """The lines the customer waits for: those marked "tell me", else every live line."""
-    alive = [ln for ln in lines if ln.status not in CLOSED_BAD]
-    flagged = [ln for ln in alive if ln.notify]
-    return flagged or alive
-
-
-def recompute(order: Order) -> Order:
-    """Store the derived status and the arrival/issue moments of the whole order."""
-    lines = list(OrderLine.select().where(OrderLine.order == order.id))
-    status = derive_status([ln.status for ln in lines])
-    alive = [ln for ln in lines if ln.status not in CLOSED_BAD]
-    arrived_at = issued_at = None
-    if alive and all(ln.status in ("arrived", "issued") for ln in alive):
-        arrived_at = max((ln.arrived_at for ln in alive if ln.arrived_at), default=None) or clock.utcnow()
-    if alive and all(ln.status == "issued" for ln in alive):
-        issued_at = max((ln.issued_at for ln in alive if ln.issued_at), default=None) or clock.utcnow()
-    Order.update(status=status, arrived_at=arrived_at, issued_at=issued_at, updated_at=clock.utcnow()).where(
-        Order.id == order.id).execute()
-    order.status, order.arrived_at, order.issued_at = status, arrived_at, issued_at
-    return order
-
-
-def transition(line: OrderLine, to_status: str, actor=None, *, supplier_ref: str | None = None, reason: str = "",
-               arrival: Arrival | None = None, note: str = "", recompute_order: bool = True) -> OrderLine:
-    """Move one line to a new status, if that move makes sense; records who and when."""
-    if to_status not in LINE_STATUSES:
-        raise InputError(f"Неизвестный статус «{to_status}».", "status")
-    old = line.status
-    if to_status == old:
-        if to_status == "ordered" and supplier_ref is not None and supplier_ref.strip() != line.supplier_ref:
-            pass  # a corrected supplier reference on an ordered line
-        else:
-            return line
-    elif to_status not in ALLOWED.get(old, ()):
-        raise InputError(f"Позицию {line.article} нельзя перевести из «{LINE_STATUSES[old]}» "
-                         f"в «{LINE_STATUSES[to_status]}».", "status")
-    if to_status == "refused" and not (reason or "").strip():
-        reason = "поставщик отказал"
-    now = clock.utcnow()
-    with write_transaction():
-        line.status, line.status_at = to_status, now
-        if supplier_ref is not None:
-            line.supplier_ref = supplier_ref.strip()[:100]
-        if to_status == "ordered" and not line.ordered_at:
-            line.ordered_at = now
-        if to_status == "arrived":
-            line.arrived_at, line.arrival = now, arrival
-        if to_status == "issued":
-            line.issued_at = now
-        if to_status == "new":  # re-order after a refusal: a fresh start at the supplier
-            line.supplier_ref, line.ordered_at = "", None
-        if to_status in ("refused", "cancelled", "returned"):
-            line.reason = (reason or "").strip()[:1000]
-        line.save()
-        text = " · ".join(x for x in (
-            f"№ у поставщика {line.supplier_ref}" if to_status == "ordered" and line.supplier_ref else "",
-            reason.strip() if reason else "", note) if x)
-        add_event(line.order, "status", actor, line, old, to_status, text)
-        if actor is not None:
-            audit.record(actor, "status", line, {"status": (old, to_status)}, note=f"заказ №{line.order_id}")
-        if recompute_order:
-            recompute(line.order)
-    return line
-
+# --- batch moves ----------------------------------------------------------------------
 
 def transition_order(order: Order, to_status: str, actor=None, **kwargs) -> list[OrderLine]:
     """Move every line that can make this move (the board and the batch actions)."""
     permissions.require(actor, "order.edit", order)
     if to_status == "arrived":
-        from appliance.orders import arrival as arrival_mod
-
         waiting = [ln for ln in order.lines.order_by(OrderLine.position) if ln.status in OPEN_STATUSES]
         if not waiting:
             raise InputError(f"В заказе №{order.id} нет позиций, которые ещё ждут поступления.", "status")
-        return arrival_mod.arrive_lines(waiting, actor, title=f"Отмечено вручную: заказ №{order.id}").arrived
+        return arrival.arrive_lines(waiting, actor, title=f"Отмечено вручную: заказ №{order.id}").arrived
     moved = []
     with write_transaction():
         for line in order.lines.order_by(OrderLine.position):
@@ -488,8 +405,6 @@ def issue(order: Order, actor, paid="", line_ids: list[int] | None = None) -> li
         audit.record(actor, "issue", order, {"paid_kop": (order.paid_kop, order.paid_kop + paid_kop)})
         order = get(order.id)
         recompute(order)
-        from appliance import notifications
-
         for arrival_id in {ln.arrival_id for ln in lines if ln.arrival_id}:
             if not OrderLine.select().where((OrderLine.arrival == arrival_id) & (OrderLine.status == "arrived")).exists():
                 notifications.resolve("reminder", f"arrival:{arrival_id}:slips", comment="все заказы поступления выданы")
@@ -508,10 +423,6 @@ def get(order_id: int) -> Order:
     if order is None:
         raise NotFound(order_id)
     return order
-
-
-def lines_of(order: Order) -> list[OrderLine]:
-    return list(order.lines.order_by(OrderLine.position, OrderLine.id))
 
 
 def total_kop(lines: list[OrderLine]) -> int:
@@ -626,11 +537,9 @@ def resolve_code(text: str) -> str | None:
 def api_supplier_codes() -> set[str]:
     """Suppliers whose orders can be placed through their API (the others by phone/e-mail)."""
     try:
-        from appliance.suppliers import registry
-
         return {code for code, cfg in registry.configs().items() if cfg.enabled and cfg.kind == "abcp"}
-    except Exception:
-        log.debug("supplier settings unreadable", exc_info=True)
+    except ValueError as exc:  # a typo in a supplier's settings
+        log.warning("supplier settings unreadable, no API orders: %s", exc)
         return set()
 
 
@@ -638,8 +547,6 @@ def order_through_api(order: Order, actor=None) -> int:
     """Queue the new lines of API suppliers as supplier orders (one per supplier) and mark them
     ordered: the suppliers' outbox places them, the tracking check follows their statuses."""
     permissions.require(actor, "order.edit", order)
-    from db.models.suppliers import SupplierOrder, SupplierOrderLine
-
     codes = api_supplier_codes()
     lines = [ln for ln in lines_of(order) if ln.status == "new" and ln.supplier in codes]
     if not lines:

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import logging
 
-from appliance import clock, permissions, phones
+from appliance import clock, notifications, permissions, phones, printing
 from appliance.clock import to_local
 from appliance.errors import InputError
-from appliance.orders import orders as orders_mod
+from appliance.orders.lines import add_event, lines_of
 from db import write_transaction
 from db.models.customers import Phone
 from db.models.orders import CLOSED_BAD, Arrival, Order
+from db.models.printing import PrintJob
 from hardware.printer.labels import Barcode, Box, Label, TextBlock
 
 log = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ def slip_label(order: Order, width_mm: float = 58.0, height_mm: float = 40.0, dp
     y += 3.6
     label.boxes.append(Box(2.0, y, w - 4, 0.25))
     y += 0.8
-    lines = [ln for ln in orders_mod.lines_of(order) if ln.status not in CLOSED_BAD]
+    lines = [ln for ln in lines_of(order) if ln.status not in CLOSED_BAD]
     for ln in lines[:MAX_ARTICLES]:
         text = f"{ln.article} {ln.brand}".strip()
         label.texts.append(TextBlock(text, 2.0, y, 2.8, bold=True, width_mm=w - 16))
@@ -61,12 +62,10 @@ def slip_label(order: Order, width_mm: float = 58.0, height_mm: float = 40.0, dp
 
 def _configured_label_size() -> tuple[float, float, int]:
     try:
-        from appliance import printing
-
         conf = printing.config()
-        return conf["width_mm"], conf["height_mm"], conf["dpi"]
-    except (ImportError, InputError):
+    except InputError:
         return 58.0, 40.0, 203
+    return conf["width_mm"], conf["height_mm"], conf["dpi"]
 
 
 def print_slips(orders: list[Order], actor=None, batch_name: str = "", arrival: Arrival | None = None):
@@ -75,8 +74,6 @@ def print_slips(orders: list[Order], actor=None, batch_name: str = "", arrival: 
     With the printer off the job waits in the queue and the order page says so.
     """
     permissions.require(actor, "order.receive")
-    from appliance import printing
-
     orders = [o for o in orders if o is not None]
     if not orders:
         raise InputError("Не выбрано ни одного заказа для печати бланков.")
@@ -88,11 +85,9 @@ def print_slips(orders: list[Order], actor=None, batch_name: str = "", arrival: 
         for order in orders:
             Order.update(slip_job_id=job.id).where(Order.id == order.id).execute()
             order.slip_job_id = job.id
-            orders_mod.add_event(order, "print", actor, note=f"бланк отправлен на печать (задание {job.id})")
+            add_event(order, "print", actor, note=f"бланк отправлен на печать (задание {job.id})")
         if arrival is not None:
             Arrival.update(slips_job_id=job.id).where(Arrival.id == arrival.id).execute()
-            from appliance import notifications
-
             notifications.resolve("reminder", f"arrival:{arrival.id}:slips", by=actor if getattr(actor, "id", None) else None,
                                   comment="бланки отправлены на печать")
     log.info("slips for orders %s queued as print job %s", [o.id for o in orders], job.id)
@@ -102,19 +97,11 @@ def print_slips(orders: list[Order], actor=None, batch_name: str = "", arrival: 
 def print_job(job_id: int | None):
     if not job_id:
         return None
-    try:
-        from db.models.printing import PrintJob
-    except ImportError:
-        return None
     return PrintJob.get_or_none(PrintJob.id == job_id)
 
 
 def printer_down() -> str:
     """A plain sentence when the label printer is not printing, else ''."""
-    try:
-        from appliance import printing
-    except ImportError:
-        return "Принтер этикеток не подключён в этой сборке."
     row = printing.printer_status()
     if row.down_since is not None:
         return (f"Принтер этикеток не печатает с {to_local(row.down_since):%H:%M}: {row.reason or row.state}. "

@@ -14,13 +14,17 @@ import dataclasses
 import datetime as dt
 import logging
 
-from appliance import clock, notifications
+from appliance import clock, notifications, parts, sms
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.orders import arrival as arrival_mod
 from appliance.orders import orders as orders_mod
+from appliance.orders.lines import add_event, setting_int, transition
+from appliance.suppliers import registry
+from appliance.suppliers.base import SupplierError
 from db import write_transaction
 from db.models.orders import OPEN_STATUSES, Order, OrderLine
+from db.models.suppliers import SupplierOrder, SupplierOrderLine
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +66,8 @@ def check_order(order: Order, lines: list[OrderLine], report: TrackingReport, no
                 today: dt.date) -> None:
     url = f"/orders/{order.id}"
     who = f"{order.customer.name}"
-    forgot_after = dt.timedelta(minutes=orders_mod.setting_int("forgot_to_order_minutes"))
-    warn_days = orders_mod.setting_int("late_warning_days")
+    forgot_after = dt.timedelta(minutes=setting_int("forgot_to_order_minutes"))
+    warn_days = setting_int("late_warning_days")
     found: dict[str, tuple[str, str]] = {}
 
     forgot = [ln for ln in lines if ln.status == "new" and ln.created_at <= now - forgot_after]
@@ -104,8 +108,8 @@ def check_shelf(order: Order, report: TrackingReport, now: dt.datetime, today: d
     if not order.arrived_at:
         return
     days = (today - to_local(order.arrived_at).date()).days
-    remind_after = orders_mod.setting_int("reminder_after_days")
-    decide_after = orders_mod.setting_int("decide_after_days")
+    remind_after = setting_int("reminder_after_days")
+    decide_after = setting_int("decide_after_days")
     url = f"/orders/{order.id}"
     if days >= decide_after:
         notifications.raise_notification(
@@ -125,30 +129,21 @@ def check_shelf(order: Order, report: TrackingReport, now: dt.datetime, today: d
 
 def _send_reminder(order: Order, now: dt.datetime) -> None:
     try:
-        from appliance import sms
-    except ImportError:
-        return
-    try:
         with write_transaction():
             message = sms.queue_sms(customer=order.customer, template_code="order_reminder",
                                     context=arrival_mod.sms_context(order), kind="service",
                                     dedupe_key=f"order_reminder:{order.id}")
             Order.update(reminder_sms_at=now, reminder_sms_id=message.id).where(Order.id == order.id).execute()
-            orders_mod.add_event(order, "sms", note=f"напоминание клиенту поставлено в очередь: «{message.text}»")
+            add_event(order, "sms", note=f"напоминание клиенту поставлено в очередь: «{message.text}»")
     except InputError as exc:
         log.warning("order %s: reminder SMS not queued: %s", order.id, exc.message)
         with write_transaction():
             Order.update(reminder_sms_at=now).where(Order.id == order.id).execute()
-            orders_mod.add_event(order, "sms", note=f"напоминание не отправлено: {exc.message}")
+            add_event(order, "sms", note=f"напоминание не отправлено: {exc.message}")
 
 
 def poll_suppliers(report: TrackingReport) -> None:
     """Apply supplier line statuses to our lines that carry the supplier's order number."""
-    try:
-        from appliance.suppliers import registry
-        from appliance.suppliers.base import SupplierError
-    except ImportError:
-        return
     lines = list(OrderLine.select(OrderLine, Order).join(Order)
                  .where(OrderLine.status.in_(("ordered", "confirmed", "shipped")) & (OrderLine.supplier != "")
                         & (OrderLine.supplier_ref != "") & OrderLine.supplier_line_id.is_null()
@@ -182,11 +177,11 @@ def poll_suppliers(report: TrackingReport) -> None:
                 continue
             try:
                 if status.status == "refused":
-                    orders_mod.transition(line, "refused", None, reason=status.reason or "поставщик отказал",
+                    transition(line, "refused", None, reason=status.reason or "поставщик отказал",
                                           note=f"статус от поставщика {code}")
                     report.statuses += 1
                 elif rank[status.status] > rank.get(line.status, 0):
-                    orders_mod.transition(line, status.status, None, note=f"статус от поставщика {code}")
+                    transition(line, status.status, None, note=f"статус от поставщика {code}")
                     report.statuses += 1
             except InputError:
                 continue
@@ -194,10 +189,6 @@ def poll_suppliers(report: TrackingReport) -> None:
 
 def sync_supplier_orders(report: TrackingReport) -> None:
     """Lines ordered through the suppliers' outbox: take over what its poller learned."""
-    try:
-        from db.models.suppliers import SupplierOrder, SupplierOrderLine
-    except ImportError:
-        return
     lines = list(OrderLine.select().where(OrderLine.supplier_line_id.is_null(False)
                                           & OrderLine.status.in_(("ordered", "confirmed", "shipped"))))
     if not lines:
@@ -213,16 +204,16 @@ def sync_supplier_orders(report: TrackingReport) -> None:
         with write_transaction():
             if ref and line.supplier_ref != ref:
                 OrderLine.update(supplier_ref=ref).where(OrderLine.id == line.id).execute()
-                orders_mod.add_event(line.order, "status", None, line, line.status, line.status,
+                add_event(line.order, "status", None, line, line.status, line.status,
                                      f"поставщик принял заказ: № {ref}")
                 line.supplier_ref = ref
             try:
                 if sline.status == "refused":
-                    orders_mod.transition(line, "refused", None, reason=sline.reason or "поставщик отказал",
+                    transition(line, "refused", None, reason=sline.reason or "поставщик отказал",
                                           note=f"статус от поставщика {line.supplier}")
                     report.statuses += 1
                 elif sline.status in rank and rank[sline.status] > rank.get(line.status, 0):
-                    orders_mod.transition(line, sline.status, None, note=f"статус от поставщика {line.supplier}")
+                    transition(line, sline.status, None, note=f"статус от поставщика {line.supplier}")
                     report.statuses += 1
             except InputError:
                 continue
@@ -233,8 +224,6 @@ def _our_line(ours: list[OrderLine], status) -> OrderLine | None:
         for line in ours:
             if status.ref in (str(line.id), f"L{line.id}"):
                 return line
-    from appliance import parts
-
     ak = parts.article_key(status.article)
     same = [ln for ln in ours if ln.article_key == ak]
     return same[0] if len(same) == 1 else None

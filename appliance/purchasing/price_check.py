@@ -20,10 +20,13 @@ from dataclasses import dataclass, field
 
 from appliance import settings
 from appliance.clock import utcnow
+from appliance.exchange.stock import on_hand
 from appliance.parts import article_key, brand_key
+from appliance.purchasing import analogs
 from appliance.suppliers import registry
 from appliance.suppliers.base import AuthFailed, LinkDown, Offer, SupplierAdapter, SupplierError
 from db import database, write_transaction
+from db.models.catalog import Product
 from db.models.suppliers import PriceCheckAnswer, PriceCheckRun
 
 log = logging.getLogger(__name__)
@@ -61,23 +64,12 @@ class PriceCheck:
 # -- stock of our own warehouse ------------------------------------------------------
 
 def stock_on_hand(akey: str, bkey: str) -> int:
-    """Quantity on hand from the accounting exchange; 0 when that module is absent."""
-    try:
-        from appliance.exchange.stock import on_hand
-    except ImportError:
-        return 0
-    try:
-        return int(on_hand(akey, bkey) or 0)
-    except Exception:
-        log.exception("stock: on_hand(%s, %s) failed", akey, bkey)
-        return 0
+    """Quantity on hand from the accounting exchange's last stock snapshot."""
+    return int(on_hand(akey, bkey) or 0)
 
 
 def own_offers(article: str, brand: str | None) -> list[Offer]:
     """Our shelf: the part itself, then its analogs, as offers with 0 days."""
-    from appliance.purchasing import analogs
-    from db.models.catalog import Product
-
     akey = article_key(article)
     if brand:
         brands = [brand_key(brand)]
@@ -238,8 +230,6 @@ def record_quotes(article: str, brand: str | None, offers: list[Offer]) -> int:
 
 
 def learn_analogs(article: str, brand: str, offers: list[Offer]) -> None:
-    from appliance.purchasing import analogs
-
     for o in offers:
         if o.is_analog and o.brand:
             analogs.learn((article, brand), (o.article, o.brand))

@@ -15,10 +15,12 @@ from decimal import Decimal, InvalidOperation
 
 from appliance import audit, clock, customers, notifications, permissions, settings, vehicles
 from appliance.errors import InputError
+from appliance.printing import queue_labels
 from appliance.workshop import schedule
 from appliance.workshop.bookings import notification_key
 from db import write_transaction
 from db.models.customers import Customer, Vehicle
+from db.models.orders import Order, OrderLine
 from db.models.sales import Sale, SaleLine
 from db.models.staff import Staff
 from db.models.system import KeyValue
@@ -34,6 +36,7 @@ from db.models.workshop import (
     WorkLine,
     WorkOrder,
 )
+from hardware.printer.labels import Barcode, Label, TextBlock
 
 log = logging.getLogger(__name__)
 
@@ -568,8 +571,6 @@ def mark_no_shows(now: dt.datetime | None = None) -> int:
 
 def key_label(wo: WorkOrder):
     """A label for the car keys: work order number, car, plate, customer's first name."""
-    from hardware.printer.labels import Barcode, Label, TextBlock
-
     car = wo.vehicle.title if wo.vehicle_id else ""
     plate = wo.vehicle.plate if wo.vehicle_id else ""
     return Label(width_mm=58, height_mm=40, texts=[
@@ -581,32 +582,17 @@ def key_label(wo: WorkOrder):
 
 
 def print_key_label(wo: WorkOrder, actor=None) -> str:
-    """Queue the key label; a clear message when the printing area is not installed."""
+    """Queue the key label (the devices process prints it)."""
     permissions.require(actor, "work_order.edit", wo)
-    try:
-        from appliance.printing import queue_labels
-    except ImportError:
-        raise InputError("Печать этикеток ещё не подключена на этом сервере.") from None
     queue_labels([key_label(wo)], f"Ключи {wo.number}", actor)
     audit.record(actor, "print_key_label", wo)
     return wo.number
 
 
-# --- parts from the customer's parts orders (when the parts-orders area is installed) ---
-
-def _orders_models():
-    try:
-        from db.models.orders import Order, OrderLine
-    except ImportError:
-        return None, None
-    return Order, OrderLine
-
+# --- parts from the customer's parts orders -------------------------------------------
 
 def order_lines_for(wo: WorkOrder) -> list:
     """The customer's ordered parts not yet in any work order: candidates for this one."""
-    Order, OrderLine = _orders_models()
-    if OrderLine is None:
-        return []
     linked = PartLine.select(PartLine.order_line_id).where(PartLine.order_line_id.is_null(False))
     return list(OrderLine.select(OrderLine, Order).join(Order)
                 .where((Order.customer == wo.customer_id) & OrderLine.status.not_in(("cancelled", "refused", "returned"))
@@ -615,9 +601,6 @@ def order_lines_for(wo: WorkOrder) -> list:
 
 
 def add_part_from_order(wo: WorkOrder, order_line_id: int, actor=None) -> PartLine:
-    Order, OrderLine = _orders_models()
-    if OrderLine is None:
-        raise InputError("Заказы запчастей не подключены.")
     line = (OrderLine.select(OrderLine, Order).join(Order)
             .where((OrderLine.id == order_line_id) & (Order.customer == wo.customer_id)).first())
     if line is None:
@@ -630,8 +613,7 @@ def add_part_from_order(wo: WorkOrder, order_line_id: int, actor=None) -> PartLi
 
 def order_line_statuses(wo: WorkOrder) -> dict[int, str]:
     """{order line id: its status label} for the parts of this work order that come from an order."""
-    Order, OrderLine = _orders_models()
     ids = [p.order_line_id for p in wo.parts if p.order_line_id]
-    if OrderLine is None or not ids:
+    if not ids:
         return {}
     return {line.id: line.status_label for line in OrderLine.select().where(OrderLine.id.in_(ids))}

@@ -42,3 +42,13 @@ def fixed_now(monkeypatch):
         monkeypatch.setattr(clock, "utcnow", lambda: value)
     return set_now
 
+
+
+@pytest.fixture
+def immediate_huey():
+    """The huey queue runs each task as it is queued (the worker's half inside the test)."""
+    from jobs import huey
+
+    huey.immediate = True
+    yield huey
+    huey.immediate = False

@@ -7,7 +7,7 @@ import pytest
 from conftest import DATA, SAMPLES
 
 from appliance import customers
-from appliance.exchange import importer, stock
+from appliance.exchange import originals, stock, unmatched
 from appliance.exchange.importer import import_file
 from db.models.catalog import Product
 from db.models.exchange import BonusCard, GoodsReceipt, GoodsReceiptLine, ImportedSale, ImportLog
@@ -86,7 +86,7 @@ def test_missing_column_and_hostile_xml_rejected(db, data_file):
 
 def test_original_file_is_kept(db, data_file):
     entry = import_file(data_file("receipts_utf8bom.csv"), source="upload")
-    path = importer.original_path(entry)
+    path = originals.original_path(entry)
     assert path.read_bytes() == (DATA / "receipts_utf8bom.csv").read_bytes()
     assert entry.size == path.stat().st_size and len(entry.sha256) == 64
 
@@ -137,11 +137,11 @@ def test_unmatched_sale_attached_by_manager_brings_card_along(db, staff, data_fi
     text = ("Номер чека;Дата;Артикул;Номенклатура;Количество;Сумма;Дисконтная карта\n"
             "1;01.11.2026 10:00;A;Свеча зажигания;4;1800;777\n2;05.11.2026 12:00;B;Фильтр;1;500;777\n")
     import_file(data_file("s.csv", text, "cp1251"), source="upload")
-    pending = list(importer.unmatched_sales())
+    pending = list(unmatched.unmatched_sales())
     assert len(pending) == 2
     c = _customer("Орлов", "+79161230000")
-    assert importer.attach_sale(pending[0], c, staff["manager"]) == 2
-    assert list(importer.unmatched_sales()) == []
+    assert unmatched.attach_sale(pending[0], c, staff["manager"]) == 2
+    assert list(unmatched.unmatched_sales()) == []
     assert BonusCard.get(BonusCard.number == "777").customer_id == c.id
     assert Sale.select().where(Sale.customer == c.id).count() == 2
 

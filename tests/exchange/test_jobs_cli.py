@@ -9,7 +9,7 @@ import pytest
 from conftest import DATA
 
 from appliance import cli
-from appliance.exchange import folder, importer, stock
+from appliance.exchange import folder, importer, originals, stock
 from db.models.exchange import ImportLog, StockSnapshot
 from db.models.notifications import Notification
 from db.models.sales import Sale
@@ -71,7 +71,7 @@ def test_evening_reminder_when_no_fresh_stock(db):
 
 def test_evening_reminder_names_the_failed_export(db, fixed_now):
     fixed_now(dt.datetime(2026, 11, 22, 14, 20))  # 17:20 in Moscow
-    tmp = importer.exchange_dir() / "t.csv"
+    tmp = originals.exchange_dir() / "t.csv"
     tmp.parent.mkdir(parents=True, exist_ok=True)
     tmp.write_text("Склад;Артикул;Остаток\nОсновной склад;A11-3707110CA;много\n", encoding="cp1251")
     importer.import_file(tmp, source="http", filename="rests.csv")
@@ -82,7 +82,7 @@ def test_evening_reminder_names_the_failed_export(db, fixed_now):
 
 def test_fresh_stock_after_five_means_no_reminder(db, fixed_now):
     fixed_now(dt.datetime(2026, 11, 22, 14, 5))  # 17:05 shop time
-    tmp = importer.exchange_dir() / "stock.csv"
+    tmp = originals.exchange_dir() / "stock.csv"
     tmp.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(DATA / "stock_utf8.csv", tmp)
     assert importer.import_file(tmp, source="folder").status == "done"

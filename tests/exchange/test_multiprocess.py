@@ -6,7 +6,7 @@ import sys
 
 import time_machine
 
-from appliance.exchange import importer
+from appliance.exchange import importer, progress
 from db.models.exchange import ImportLog
 
 
@@ -14,21 +14,21 @@ def test_an_import_running_in_another_live_process_is_seen(db, settings):
     entry = importer.start_log("big.xml", "http", None, "")
     other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
     try:
-        importer._running_file(entry.id).parent.mkdir(parents=True, exist_ok=True)
-        importer._running_file(entry.id).write_text(f"{other.pid} 4096 10240")
-        assert importer.running_in_another_process(entry.id)
-        assert importer.progress_of(entry) == (4096, 10240)
+        progress.running_file(entry.id).parent.mkdir(parents=True, exist_ok=True)
+        progress.running_file(entry.id).write_text(f"{other.pid} 4096 10240")
+        assert progress.running_in_another_process(entry.id)
+        assert progress.progress_of(entry) == (4096, 10240)
     finally:
         other.kill()
         other.wait()
     # The importing process died (a restart): nobody is importing it any more.
-    assert not importer.running_in_another_process(entry.id)
+    assert not progress.running_in_another_process(entry.id)
 
 
 def test_this_process_own_marker_is_not_another_process(db, settings):
     entry = importer.start_log("own.csv", "upload", None, "")
-    importer._mark_running(entry.id, 10, 20)
-    assert not importer.running_in_another_process(entry.id)
+    progress.mark_running(entry.id, 10, 20)
+    assert not progress.running_in_another_process(entry.id)
 
 
 def test_start_up_sweep_fails_only_imports_nobody_runs(db, settings):
@@ -36,15 +36,15 @@ def test_start_up_sweep_fails_only_imports_nobody_runs(db, settings):
     with time_machine.travel(t0.replace(tzinfo=dt.UTC), tick=False):
         own = importer.start_log("own.xml", "http", None, "")  # this process imports it
         dead = importer.start_log("dead.xml", "http", None, "")
-        importer._ACTIVE.discard(dead.id)
-        importer._mark_running(dead.id, 0, 0)
-        importer._running_file(dead.id).write_text("999999 10 20")  # a pid that does not exist
+        progress.ACTIVE.discard(dead.id)
+        progress.mark_running(dead.id, 0, 0)
+        progress.running_file(dead.id).write_text("999999 10 20")  # a pid that does not exist
         ImportLog.create(source="folder", filename="old.csv", started_at=t0, status="running")
         other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
         try:
             alive = ImportLog.create(source="upload", filename="alive.csv", started_at=t0, status="running")
-            importer._mark_running(alive.id, 0, 0)
-            importer._running_file(alive.id).write_text(f"{other.pid} 1 2")
+            progress.mark_running(alive.id, 0, 0)
+            progress.running_file(alive.id).write_text(f"{other.pid} 1 2")
             assert importer.fail_interrupted() == 1  # the row without a mark may be a moment old
             with time_machine.travel(t0.replace(tzinfo=dt.UTC) + dt.timedelta(minutes=2), tick=False):
                 assert importer.fail_interrupted() == 1
@@ -56,4 +56,4 @@ def test_start_up_sweep_fails_only_imports_nobody_runs(db, settings):
     assert status["alive.csv"] == ("running", "")
     assert status["dead.xml"][0] == status["old.csv"][0] == "failed"
     assert "dead.xml: прервано: процесс был остановлен" in status["dead.xml"][1]
-    importer._ACTIVE.discard(own.id)
+    progress.ACTIVE.discard(own.id)

@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import re
+import threading
 import time
 
 from conftest import DATA
@@ -23,7 +24,7 @@ def _wait_done(log_id, seconds=10):
     raise AssertionError("import still running")
 
 
-def test_upload_with_htmx_shows_row_then_result(login):
+def test_upload_with_htmx_shows_row_then_result(login, immediate_huey):
     browser = login("manager")
     page = browser.get("/exchange")
     assert page.status_code == 200
@@ -42,6 +43,27 @@ def test_upload_with_htmx_shows_row_then_result(login):
     original = browser.get(f"/exchange/log/{entry.id}/file")
     assert original.data == (DATA / "sales_cp1251.csv").read_bytes()
     assert "attachment" in original.headers["Content-Disposition"]
+
+
+def test_upload_is_queued_for_the_worker_not_imported_in_the_web_process(login):
+    """The web process only saves the file and queues it; the worker's task imports it."""
+    from jobs import huey
+
+    huey.flush()
+    browser = login("manager")
+    response = browser.post("/exchange/upload", {"file": (io.BytesIO((DATA / "sales_cp1251.csv").read_bytes()),
+                                                          "продажи.csv"), "kind": "sales"},
+                            htmx=True, content_type="multipart/form-data")
+    assert response.status_code == 200 and "every 1s" in response.get_data(as_text=True)
+    entry = ImportLog.get()
+    assert huey.pending_count() == 1
+    assert not [t for t in threading.enumerate() if t.name.startswith("import-")]
+    assert ImportLog.get_by_id(entry.id).status == "running"
+    huey.execute(huey.dequeue())  # what `prilavok worker` does
+    done = ImportLog.get_by_id(entry.id)
+    assert done.status == "done", done.error
+    assert done.created == 3 and done.staff.username == "manager" and done.source == "upload"
+    assert "every 1s" not in browser.get(f"/exchange/log/{entry.id}").get_data(as_text=True)
 
 
 def test_rejected_file_shows_reason_on_log_page(login, db):

@@ -165,3 +165,29 @@ def test_batch_sms_never_twice(login, make_order, staff):
     assert SmsMessage.select().count() == 1
     page = browser.get("/orders").get_data(as_text=True)
     assert "Пропущено 2" in page
+
+
+def test_unreadable_supplier_settings_are_said_near_the_promised_date(login, make_order, caplog):
+    """A typo in a supplier's working days: the date falls back to the default days, the log
+    warns, and the order page says the supplier's days were not counted."""
+    from appliance.clock import utcnow
+    from appliance.orders.orders import LineInput
+    from db.models.suppliers import SupplierAccount
+
+    SupplierAccount.create(code="avto", name="АвтоОпт", working_days="пн-пт", created_at=utcnow())
+    with caplog.at_level("WARNING", logger="appliance.orders.orders"):
+        order = make_order(LineInput("A11-3707110CA", "CHERY", "Свеча", 1, "450", supplier="avto", supplier_days=2))
+    assert any("avto" in r.getMessage() and r.levelname == "WARNING" for r in caplog.records)
+    page = login("manager").get(f"/orders/{order.id}").get_data(as_text=True)
+    note = re.search(r'id="supplier-note">([^<]*)<', page)
+    assert note and "не читаются" in note.group(1) and "по умолчанию" in note.group(1)
+
+
+def test_readable_supplier_settings_need_no_note(login, make_order):
+    from appliance.clock import utcnow
+    from appliance.orders.orders import LineInput
+    from db.models.suppliers import SupplierAccount
+
+    SupplierAccount.create(code="avto", name="АвтоОпт", working_days="1-5", created_at=utcnow())
+    order = make_order(LineInput("A11-3707110CA", "CHERY", "Свеча", 1, "450", supplier="avto", supplier_days=2))
+    assert 'id="supplier-note"' not in login("manager").get(f"/orders/{order.id}").get_data(as_text=True)

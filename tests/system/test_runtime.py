@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from appliance.exchange import importer
+from appliance.exchange import progress
 from db import database
 from db.models.exchange import ImportLog
 from tests.bench.common import free_port, wait_up
@@ -89,7 +89,7 @@ def test_an_import_killed_mid_way_is_marked_failed_when_the_web_starts(db, setti
     env = _env(settings.var_dir)
     proc = subprocess.Popen([sys.executable, "-c", _KILLED_IMPORT, str(path)], cwd=ROOT, env=env)
     try:
-        mark = wait_for(lambda: (m := importer._read_running(1)) and m[0] == proc.pid and m, 30, "the import")
+        mark = wait_for(lambda: (m := progress.read_running(1)) and m[0] == proc.pid and m, 30, "the import")
         assert mark[0] == proc.pid
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
@@ -110,4 +110,4 @@ def test_an_import_killed_mid_way_is_marked_failed_when_the_web_starts(db, setti
     entry = ImportLog.get_by_id(1)
     assert entry.status == "failed" and entry.finished_at is not None
     assert "stock.csv: прервано: процесс был остановлен" in entry.error
-    assert not importer._running_file(1).exists()
+    assert not progress.running_file(1).exists()

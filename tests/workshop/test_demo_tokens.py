@@ -37,8 +37,8 @@ def test_production_does_not_start_while_a_demo_token_is_live(db, settings):
     rows = _demo_tokens()
     cfg = configure_settings(settings.var_dir, app={"mode": "production", "secret_key": STRONG})
     with pytest.raises(SystemExit) as refused:
-        runtime._refuse_production_problems(cfg)
+        runtime.refuse_production_problems(cfg)
     assert "demo device tokens" in str(refused.value) and "Планшет в мастерской" in str(refused.value)
     for row in rows:
         devices.revoke(row)
-    runtime._refuse_production_problems(cfg)  # revoked: starts
+    runtime.refuse_production_problems(cfg)  # revoked: starts
