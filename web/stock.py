@@ -147,12 +147,8 @@ def mandatory():
         except InputError as e:
             flash(e.message, "error")
     q = request.args.get("q", "").strip()
-    query = MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.article)
-    if q:
-        query = query.where(MandatoryItem.article_key.contains(q.upper().replace("-", "").replace(" ", ""))
-                            | MandatoryItem.name.contains(q))
-    return render_template("stock/mandatory.html", items=list(query.limit(500)), q=q, form=form,
-                           total=MandatoryItem.select().where(MandatoryItem.active).count())
+    return render_template("stock/mandatory.html", items=stock_watch.mandatory_items(q), q=q, form=form,
+                           total=stock_watch.mandatory_count())
 
 
 @bp.route("/stock/mandatory/<int:item_id>", methods=["POST"])

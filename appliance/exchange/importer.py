@@ -1101,7 +1101,7 @@ def _choose_price_type(types: dict[str, str]) -> str | None:
 # ---------------------------------------------------------------- matching later
 
 
-_SQL_ARTICLE_KEY = "UPPER(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(article, '-', ''), ' ', ''), '.', ''), '/', ''), '_', ''))"
+_SQL_ARTICLE_KEY = parts.sql_article_key("article")
 
 
 def match_products(article_keys: Iterable[str] | None = None) -> int:

@@ -424,8 +424,7 @@ def reorder_lines(state: str = "", supplier: str = "", search: str = "", show_al
     if supplier:
         q = q.where(ReorderLine.supplier == supplier)
     if search:
-        akey = article_key(search)
-        q = q.where(MandatoryItem.article_key.contains(akey) | MandatoryItem.name.contains(search))
+        q = q.where(_item_matches(search))
     order = {s: i for i, s in enumerate(("buy", "high_price", "waiting_link", "no_offer", "on_order", "enough"))}
     return sorted(q, key=lambda ln: (order.get(ln.state, 9), ln.supplier, ln.item.article))
 
@@ -611,6 +610,23 @@ def poll_statuses(now: dt.datetime | None = None, limit: int = 100) -> int:
 
 
 # -- the mandatory list ------------------------------------------------------------
+
+def _item_matches(search: str):
+    """An article in any spelling ('21.3456' finds 213456) or a piece of the name."""
+    return MandatoryItem.article_key.contains(article_key(search)) | MandatoryItem.name.contains(search)
+
+
+def mandatory_items(search: str = "", limit: int = 500) -> list[MandatoryItem]:
+    q = MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.article)
+    search = (search or "").strip()
+    if search:
+        q = q.where(_item_matches(search))
+    return list(q.limit(limit))
+
+
+def mandatory_count() -> int:
+    return MandatoryItem.select().where(MandatoryItem.active).count()
+
 
 def save_item(data: dict, actor=None, item: MandatoryItem | None = None) -> MandatoryItem:
     article = (data.get("article") or "").strip()

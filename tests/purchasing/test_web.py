@@ -78,6 +78,23 @@ def test_mandatory_list_edit_import_export(login):
     assert not MandatoryItem.get_by_id(item.id).active
 
 
+@pytest.mark.parametrize("typed", ["21.3456", "21 3456", "21/3456", "21\\3456", "213456"])
+def test_mandatory_list_search_finds_an_article_in_any_spelling(login, typed):
+    b = login("manager")
+    stock_watch.save_item({"article": "213456", "brand": "CHERY", "name": "Датчик", "min_qty": "1"})
+    stock_watch.save_item({"article": "T11-3501080", "brand": "CHERY", "name": "Колодки", "min_qty": "1"})
+    page = b.get("/stock/mandatory", query_string={"q": typed}).get_data(as_text=True)
+    assert "213456" in page and "T11-3501080" not in page
+
+
+def test_mandatory_items_search_by_article_or_name(db):
+    stock_watch.save_item({"article": "21-3456", "brand": "CHERY", "name": "Датчик ABS", "min_qty": "1"})
+    stock_watch.save_item({"article": "BKR6EZ", "brand": "NGK", "name": "Свеча", "min_qty": "1"})
+    assert [i.article for i in stock_watch.mandatory_items("21.3456")] == ["21-3456"]
+    assert [i.article for i in stock_watch.mandatory_items("Свеча")] == ["BKR6EZ"]
+    assert len(stock_watch.mandatory_items("")) == stock_watch.mandatory_count() == 2
+
+
 def test_analog_groups_edit_and_import(login):
     b = login("manager")
     r = b.post("/stock/analogs", {"parts": "30015048-346 IDEMITSU\n30015048-746 IDEMITSU"}, follow_redirects=True)
