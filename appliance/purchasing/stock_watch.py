@@ -29,6 +29,7 @@ import peewee
 from appliance import audit, settings
 from appliance.clock import shop_date, utcnow, whole_days_before
 from appliance.errors import InputError
+from appliance.orders.stock import stock_on_order
 from appliance.parts import article_key, brand_key
 from appliance.purchasing import analogs, price_check
 from appliance.purchasing.quantity import SalesStats, compute_need, is_high_price, median_best_price
@@ -147,7 +148,8 @@ def stats_for(keys: Iterable[tuple[str, str]], sales, first_day: dt.date, days: 
 
 
 def on_order_qty(keys: list[tuple[str, str]], since: dt.datetime) -> int:
-    """Open supplier order lines for these parts (ours and customer orders' ones)."""
+    """Open supplier order lines for these parts (ours and customer orders' ones), plus
+    customer-order lines ordered by phone or e-mail."""
     total = 0
     for akey, bkey in keys:
         q = (SupplierOrderLine.select(SupplierOrderLine.qty).join(SupplierOrder)
@@ -155,21 +157,8 @@ def on_order_qty(keys: list[tuple[str, str]], since: dt.datetime) -> int:
                     & SupplierOrderLine.status.in_(OPEN_LINE_STATUSES)
                     & (SupplierOrder.created_at >= since)))
         total += sum(r.qty for r in q)
-        total += _customer_orders_on_order(akey, bkey)
+        total += stock_on_order(akey, bkey, since)
     return total
-
-
-def _customer_orders_on_order(akey: str, bkey: str) -> int:
-    """Parts ordered for stock through the parts-orders area, when that area offers it."""
-    try:
-        from appliance.orders import stock_on_order  # type: ignore[attr-defined]
-    except ImportError:
-        return 0
-    try:
-        return int(stock_on_order(akey, bkey) or 0)
-    except Exception:
-        log.exception("stock watch: parts orders on-order lookup failed")
-        return 0
 
 
 # -- choosing an offer ---------------------------------------------------------------
