@@ -8,7 +8,7 @@ from jobs import huey
 from jobs.runtime import with_database
 
 _cfg = settings.get()
-_EVERY = max(1, min(59, _cfg.getint("orders", "tracking_minutes", fallback=30)))
+_EVERY = max(1, min(59, _cfg.getint("orders", "tracking_minutes")))
 
 
 @huey.periodic_task(crontab(minute=f"*/{_EVERY}"))

@@ -14,8 +14,8 @@ from jobs.runtime import with_database
 log = logging.getLogger(__name__)
 
 _cfg = settings.get()
-_hour, _, _minute = (_cfg.get("suppliers", "stock_watch_time", fallback="03:00") or "03:00").partition(":")
-_catch_up = max(1, _cfg.getint("suppliers", "catch_up_minutes", fallback=10))
+_hour, _, _minute = (_cfg.get("suppliers", "stock_watch_time") or settings.DEFAULTS["suppliers"]["stock_watch_time"]).partition(":")
+_catch_up = max(1, _cfg.getint("suppliers", "catch_up_minutes"))
 
 
 @huey.periodic_task(crontab(minute=str(int(_minute or 0)), hour=str(int(_hour))))

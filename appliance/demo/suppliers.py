@@ -133,7 +133,7 @@ def _night_run(now: dt.datetime) -> None:
     from appliance.suppliers.link import LinkTracker
     from hardware.sim.supplier_api import RunningSim
 
-    port = settings.get().getint("suppliers", "sim_port", fallback=8765)
+    port = settings.get().getint("suppliers", "sim_port")
     configs = registry.demo_sections(port)
     night = local_to_utc(dt.datetime.combine((now - dt.timedelta(hours=3)).date(), dt.time(2, 13)))
     night = min(night, now)

@@ -56,15 +56,13 @@ def _cfg():
 
 
 def setting_int(key: str) -> int:
-    from appliance.settings import DEFAULTS
-
-    return _cfg().getint("orders", key, fallback=int(DEFAULTS["orders"][key]))
+    return _cfg().getint("orders", key)
 
 
 def shop_weekdays() -> frozenset[int]:
     from appliance.suppliers.base import parse_weekdays
 
-    return parse_weekdays(_cfg().get("orders", "working_days", fallback="1-6"))
+    return parse_weekdays(_cfg().get("orders", "working_days"))
 
 
 def next_working_day(day: dt.date, weekdays: frozenset[int] | None = None) -> dt.date:

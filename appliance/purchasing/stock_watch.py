@@ -68,32 +68,19 @@ OPEN_LINE_STATUSES = ("queued", "ordered", "confirmed", "shipped")
 
 @dataclass
 class Params:
-    review_days: int = 7
-    history_days: int = 56
-    z: float = 1.65
-    default_lead_days: int = 3
-    max_delivery_days: int = 10
-    high_price_factor: float = 1.5
-    high_price_window_days: int = 90
-    high_price_min_days: int = 3
-    on_order_days: int = 30
+    review_days: int = settings.setting("suppliers", "review_days", int)
+    history_days: int = settings.setting("suppliers", "history_days", int)
+    z: float = settings.setting("suppliers", "service_z", float)
+    default_lead_days: int = settings.setting("suppliers", "default_lead_days", int)
+    max_delivery_days: int = settings.setting("suppliers", "max_delivery_days", int)
+    high_price_factor: float = settings.setting("suppliers", "high_price_factor", float)
+    high_price_window_days: int = settings.setting("suppliers", "high_price_window_days", int)
+    high_price_min_days: int = settings.setting("suppliers", "high_price_min_days", int)
+    on_order_days: int = settings.setting("suppliers", "on_order_days", int)
 
     @classmethod
     def from_settings(cls) -> Params:
-        s = settings.get()
-        d = cls()
-        return cls(
-            review_days=s.getint("suppliers", "review_days", fallback=d.review_days),
-            history_days=s.getint("suppliers", "history_days", fallback=d.history_days),
-            z=s.getfloat("suppliers", "service_z", fallback=d.z),
-            default_lead_days=s.getint("suppliers", "default_lead_days", fallback=d.default_lead_days),
-            max_delivery_days=s.getint("suppliers", "max_delivery_days", fallback=d.max_delivery_days),
-            high_price_factor=s.getfloat("suppliers", "high_price_factor", fallback=d.high_price_factor),
-            high_price_window_days=s.getint("suppliers", "high_price_window_days",
-                                            fallback=d.high_price_window_days),
-            high_price_min_days=s.getint("suppliers", "high_price_min_days", fallback=d.high_price_min_days),
-            on_order_days=s.getint("suppliers", "on_order_days", fallback=d.on_order_days),
-        )
+        return settings.read_into(cls)
 
 
 @dataclass
