@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from appliance import text_files
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.purchasing import analogs, price_check, stock_watch
@@ -193,12 +194,7 @@ def mandatory_export():
 def _uploaded_text() -> str:
     f = request.files.get("file")
     raw = f.read() if f else (request.form.get("text") or "").encode("utf-8")
-    for enc in ("utf-8-sig", "cp1251"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
+    return text_files.decode(raw)
 
 
 # -- analogs -------------------------------------------------------------------------

@@ -29,6 +29,7 @@ import requests
 
 from appliance.clock import utcnow
 from appliance.parts import article_key, brand_key
+from appliance.text_files import decode
 
 from .base import (
     ORDERED,
@@ -68,17 +69,6 @@ class Row:
     price_kop: int
     qty: int | None
     pack: int
-
-
-def decode(raw: bytes, encoding: str = "auto") -> str:
-    if encoding and encoding != "auto":
-        return raw.decode(encoding)
-    for enc in ("utf-8-sig", "cp1251"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
 
 
 def parse_columns(spec: str | None) -> dict[str, str]:

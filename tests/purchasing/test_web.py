@@ -95,6 +95,16 @@ def test_mandatory_items_search_by_article_or_name(db):
     assert len(stock_watch.mandatory_items("")) == stock_watch.mandatory_count() == 2
 
 
+@pytest.mark.parametrize("encoding", ["cp1251", "utf-8-sig"])
+def test_mandatory_list_upload_in_cp1251_or_utf8_with_bom(login, encoding):
+    b = login("manager")
+    raw = "Артикул;Бренд;Наименование;Мин;Цель;Кратность\nT11-1303111;CHERY;Патрубок;2;;1\n".encode(encoding)
+    r = b.post("/stock/mandatory/import", {"file": (io.BytesIO(raw), "list.csv")},
+               content_type="multipart/form-data", follow_redirects=True)
+    assert "Загружено позиций: 1" in r.get_data(as_text=True)
+    assert MandatoryItem.get().name == "Патрубок"
+
+
 def test_analog_groups_edit_and_import(login):
     b = login("manager")
     r = b.post("/stock/analogs", {"parts": "30015048-346 IDEMITSU\n30015048-746 IDEMITSU"}, follow_redirects=True)
