@@ -23,7 +23,7 @@ def track_orders():
 @huey.task()
 @with_database
 def track_orders_now():
-    """Run the check on demand (the orders page's "проверить сейчас")."""
+    """Run the check on demand (the orders page's «Проверить сейчас»): the answer the page shows."""
     from appliance.orders import tracking
 
-    return tracking.run().checked
+    return tracking.run().text_ru()

@@ -24,6 +24,8 @@ from db.models.suppliers import (
     SupplierAccount,
     SupplierOrder,
 )
+from jobs import suppliers as supplier_jobs
+from web import background
 from web.auth import actor, permission_required
 
 bp = Blueprint("stock", __name__)
@@ -80,6 +82,21 @@ def reorder():
     orders = list(SupplierOrder.select().order_by(SupplierOrder.id.desc()).limit(15))
     return render_template("stock/reorder.html", last_run=last_run, orders=orders, links=_links(),
                            to_local=to_local, **ctx)
+
+
+@bp.route("/stock/reorder/check", methods=["POST"])
+@permission_required("stock.use")
+def check_now():
+    """«Проверить сейчас»: the nightly stock watch, now, in the worker (it asks every supplier)."""
+    return background.start(supplier_jobs.stock_check_now, "stock.check_progress", url_for(".reorder"),
+                            lock=supplier_jobs.STOCK_WATCH_LOCK,
+                            busy="Проверка уже идёт (ночная или запущенная раньше) — дождитесь её.")
+
+
+@bp.route("/stock/reorder/check/<task_id>")
+@permission_required("stock.use")
+def check_progress(task_id: str):
+    return background.poll(task_id, "stock.check_progress")
 
 
 @bp.route("/stock/reorder/<int:line_id>/tick", methods=["POST"])

@@ -158,3 +158,39 @@ def test_supplier_settings_owner_adds_a_supplier(login, suppliers_cfg, sim):
     assert "Укажите адрес" in r.get_data(as_text=True)
     manager = login("manager")
     assert manager.get("/stock/suppliers/new").status_code == 403
+
+
+@pytest.fixture
+def worker():
+    """huey as tests run it: tasks execute at once (immediate mode), in this process."""
+    from jobs import huey
+
+    huey.immediate = True
+    yield huey
+    huey.immediate = False
+
+
+def test_check_now_on_the_reorder_page_runs_the_stock_watch(login, suppliers_cfg, worker):
+    stock_watch.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "3"})
+    b = login("manager")
+    page = b.get("/stock/reorder").get_data(as_text=True)
+    assert "Проверить сейчас" in page and "Ночная проверка ещё не запускалась" in page
+    text = b.post("/stock/reorder/check", {}, htmx=True).get_data(as_text=True)
+    assert "позиций 1:" in text and "hx-get" not in text
+    assert ReorderLine.select().count() == 1
+    assert "T11-3501080" in b.get("/stock/reorder").get_data(as_text=True)
+
+
+def test_check_now_waits_for_a_run_already_going(login, suppliers_cfg, worker):
+    from jobs.suppliers import STOCK_WATCH_LOCK
+
+    b = login("owner")
+    with worker.lock_task(STOCK_WATCH_LOCK):
+        text = b.post("/stock/reorder/check", {}, htmx=True).get_data(as_text=True)
+    assert "Проверка уже идёт" in text
+
+
+def test_check_now_on_the_reorder_page_is_not_for_mechanics(login, worker):
+    b = login("mechanic")
+    assert b.post("/stock/reorder/check", {}, htmx=True).status_code == 403
+    assert b.get("/stock/reorder/check/some-task").status_code == 403
