@@ -167,16 +167,6 @@ def test_batch_sms_never_twice(login, make_order, staff):
     assert "Пропущено 2" in page
 
 
-@pytest.fixture
-def worker():
-    """huey as tests run it: tasks execute at once (immediate mode), in this process."""
-    from jobs import huey
-
-    huey.immediate = True
-    yield huey
-    huey.immediate = False
-
-
 def test_check_now_runs_the_tracking_task_and_shows_its_answer(login, make_order, worker):
     make_order()
     browser = login("manager")

@@ -160,16 +160,6 @@ def test_supplier_settings_owner_adds_a_supplier(login, suppliers_cfg, sim):
     assert manager.get("/stock/suppliers/new").status_code == 403
 
 
-@pytest.fixture
-def worker():
-    """huey as tests run it: tasks execute at once (immediate mode), in this process."""
-    from jobs import huey
-
-    huey.immediate = True
-    yield huey
-    huey.immediate = False
-
-
 def test_check_now_on_the_reorder_page_runs_the_stock_watch(login, suppliers_cfg, worker):
     stock_watch.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "3"})
     b = login("manager")
