@@ -7,6 +7,7 @@ missing file means "demo mode, simulated devices, port 8080, data under ./var".
 from __future__ import annotations
 
 import configparser
+import dataclasses
 import os
 from functools import cached_property
 from pathlib import Path
@@ -167,6 +168,23 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "sim_dir": "",  # empty: <data_dir>/printer-sim
     },
 }
+
+
+def setting(section: str, key: str, kind: type = str):
+    """A dataclass field read from [section] key: its default is DEFAULTS' value, the one source
+    (``read_into`` fills it from the merged settings)."""
+    return dataclasses.field(default_factory=lambda: kind(DEFAULTS[section][key]),
+                             metadata={"setting": (section, key, kind)})
+
+
+def read_into(cls, settings: Settings | None = None, **values):
+    """An instance of dataclass ``cls`` with every ``setting`` field as configured now."""
+    cfg = settings or get()
+    for f in dataclasses.fields(cls):
+        if "setting" in f.metadata and f.name not in values:
+            section, key, kind = f.metadata["setting"]
+            values[f.name] = kind(cfg.get(section, key))
+    return cls(**values)
 
 
 def _env_name(section: str) -> str:

@@ -8,7 +8,7 @@ from jobs import huey
 from jobs.runtime import with_database
 
 _cfg = settings.get()
-_EVERY = max(1, min(59, _cfg.getint("orders", "tracking_minutes", fallback=30)))
+_EVERY = max(1, min(59, _cfg.getint("orders", "tracking_minutes")))
 
 
 @huey.periodic_task(crontab(minute=f"*/{_EVERY}"))
@@ -23,7 +23,7 @@ def track_orders():
 @huey.task()
 @with_database
 def track_orders_now():
-    """Run the check on demand (the orders page's "проверить сейчас")."""
+    """Run the check on demand (the orders page's «Проверить сейчас»): the answer the page shows."""
     from appliance.orders import tracking
 
-    return tracking.run().checked
+    return tracking.run().text_ru()

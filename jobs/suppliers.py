@@ -13,13 +13,15 @@ from jobs.runtime import with_database
 
 log = logging.getLogger(__name__)
 
+STOCK_WATCH_LOCK = "stock-watch"  # the nightly run, catching up and «Проверить сейчас» never overlap
+
 _cfg = settings.get()
-_hour, _, _minute = (_cfg.get("suppliers", "stock_watch_time", fallback="03:00") or "03:00").partition(":")
-_catch_up = max(1, _cfg.getint("suppliers", "catch_up_minutes", fallback=10))
+_hour, _, _minute = (_cfg.get("suppliers", "stock_watch_time") or settings.DEFAULTS["suppliers"]["stock_watch_time"]).partition(":")
+_catch_up = max(1, _cfg.getint("suppliers", "catch_up_minutes"))
 
 
 @huey.periodic_task(crontab(minute=str(int(_minute or 0)), hour=str(int(_hour))))
-@huey.lock_task("stock-watch")
+@huey.lock_task(STOCK_WATCH_LOCK)
 @with_database
 def nightly_stock_watch():
     """At [suppliers] stock_watch_time (shop time); lines the link missed wait for catch_up."""
@@ -27,7 +29,7 @@ def nightly_stock_watch():
 
 
 @huey.periodic_task(crontab(minute=f"*/{_catch_up}"))
-@huey.lock_task("stock-watch")
+@huey.lock_task(STOCK_WATCH_LOCK)
 @with_database
 def stock_watch_catch_up():
     summary = stock_watch.catch_up()
@@ -50,6 +52,8 @@ def poll_supplier_statuses():
 
 
 @huey.task()
+@huey.lock_task(STOCK_WATCH_LOCK)
 @with_database
 def stock_check_now():
+    """The reorder page's «Проверить сейчас»: the nightly run, now; the answer the page shows."""
     return stock_watch.run().text_ru()

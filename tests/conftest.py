@@ -1,6 +1,6 @@
 """Fixtures: every test gets its own data folder, a migrated empty database and settings.
 
-Areas reuse these: `app`, `client`, `login(client, role)`, `staff`, `demo_db`,
+Areas reuse these: `app`, `client`, `login(client, role)`, `staff`, `demo_db`, `worker` (huey immediate),
 and in tests/e2e `live_server` and `page`.
 """
 from __future__ import annotations
@@ -164,3 +164,13 @@ def demo_db(db):
 
     build_demo(customers_count=25)
     return db
+
+
+@pytest.fixture
+def worker():
+    """huey as tests run it: tasks execute at once (immediate mode), in this process."""
+    from jobs import huey
+
+    huey.immediate = True
+    yield huey
+    huey.immediate = False

@@ -9,13 +9,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from appliance import customers, notifications
 from appliance.clock import local_today
 from appliance.errors import InputError, NotFound
-from appliance.orders import arrival, reports, slips, tracking
+from appliance.orders import arrival, reports, slips
 from appliance.orders import orders as orders_mod
 from appliance.orders.orders import Filters, LineInput
 from db import write_transaction
 from db.models.customers import Customer, Phone, Vehicle
 from db.models.orders import LINE_STATUSES, ORDER_STATUSES, Arrival, Order, OrderLine, ReceiptMatch
 from db.models.staff import Staff
+from jobs import orders as orders_jobs
+from web import background
 from web.auth import actor, permission_required, safe_next
 
 bp = Blueprint("orders", __name__)
@@ -543,7 +545,12 @@ def report():
 @bp.route("/orders/track", methods=["POST"])
 @permission_required("order.report")
 def track_now():
-    result = tracking.run(poll=False)
-    raised = sum(result.raised.values())
-    flash(f"Проверено заказов: {result.checked}. Открытых проблем: {raised}.")
-    return redirect(safe_next(request.form.get("back"), url_for("orders.index")))
+    """«Проверить сейчас»: the tracking check (with supplier statuses) runs in the worker."""
+    return background.start(orders_jobs.track_orders_now, "orders.track_progress",
+                            safe_next(request.form.get("back"), url_for("orders.index")))
+
+
+@bp.route("/orders/track/<task_id>")
+@permission_required("order.report")
+def track_progress(task_id: str):
+    return background.poll(task_id, "orders.track_progress")

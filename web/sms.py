@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import logging
 
-import peewee
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
 from appliance import sms
 from appliance.errors import InputError
-from db.models.customers import Customer
 from db.models.sms import KINDS, STATUSES, SmsMessage, SmsOptOut, SmsTemplate
 from web.auth import actor, back, permission_required
 
@@ -19,32 +17,12 @@ bp = Blueprint("sms", __name__, url_prefix="/sms")
 PAGE = 100
 
 
-def _filtered(args):
-    q = SmsMessage.select(SmsMessage, Customer).join(Customer, join_type=peewee.JOIN.LEFT_OUTER,
-                                                     on=(SmsMessage.customer == Customer.id))
-    direction = args.get("direction", "")
-    if direction in ("in", "out"):
-        q = q.where(SmsMessage.direction == direction)
-    status = args.get("status", "")
-    if status in STATUSES:
-        q = q.where(SmsMessage.status == status)
-    kind = args.get("kind", "")
-    if kind in KINDS:
-        q = q.where(SmsMessage.kind == kind)
-    text = (args.get("q") or "").strip()
-    if text:
-        digits = "".join(ch for ch in text if ch.isdigit())
-        cond = SmsMessage.text.contains(text) | Customer.name.contains(text)
-        if len(digits) >= 3:
-            cond |= SmsMessage.phone.contains(digits[-10:])
-        q = q.where(cond)
-    return q.order_by(SmsMessage.id.desc()).limit(PAGE)
-
-
 @bp.route("", endpoint="log")
 @permission_required("sms.view")
 def log_view():
-    rows = list(_filtered(request.args))
+    args = request.args
+    rows = sms.log_rows(args.get("direction", ""), args.get("status", ""), args.get("kind", ""),
+                        args.get("q", ""), limit=PAGE)
     ctx = {"rows": rows, "args": request.args, "statuses": STATUSES, "kinds": KINDS,
            "opted_out": SmsOptOut.select().count(),
            "uncertain": SmsMessage.select().where(SmsMessage.status == "uncertain").count()}

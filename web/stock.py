@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
+from appliance import text_files
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.purchasing import analogs, price_check, stock_watch
@@ -23,6 +24,8 @@ from db.models.suppliers import (
     SupplierAccount,
     SupplierOrder,
 )
+from jobs import suppliers as supplier_jobs
+from web import background
 from web.auth import actor, permission_required
 
 bp = Blueprint("stock", __name__)
@@ -79,6 +82,21 @@ def reorder():
     orders = list(SupplierOrder.select().order_by(SupplierOrder.id.desc()).limit(15))
     return render_template("stock/reorder.html", last_run=last_run, orders=orders, links=_links(),
                            to_local=to_local, **ctx)
+
+
+@bp.route("/stock/reorder/check", methods=["POST"])
+@permission_required("stock.use")
+def check_now():
+    """«Проверить сейчас»: the nightly stock watch, now, in the worker (it asks every supplier)."""
+    return background.start(supplier_jobs.stock_check_now, "stock.check_progress", url_for(".reorder"),
+                            lock=supplier_jobs.STOCK_WATCH_LOCK,
+                            busy="Проверка уже идёт (ночная или запущенная раньше) — дождитесь её.")
+
+
+@bp.route("/stock/reorder/check/<task_id>")
+@permission_required("stock.use")
+def check_progress(task_id: str):
+    return background.poll(task_id, "stock.check_progress")
 
 
 @bp.route("/stock/reorder/<int:line_id>/tick", methods=["POST"])
@@ -147,12 +165,8 @@ def mandatory():
         except InputError as e:
             flash(e.message, "error")
     q = request.args.get("q", "").strip()
-    query = MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.article)
-    if q:
-        query = query.where(MandatoryItem.article_key.contains(q.upper().replace("-", "").replace(" ", ""))
-                            | MandatoryItem.name.contains(q))
-    return render_template("stock/mandatory.html", items=list(query.limit(500)), q=q, form=form,
-                           total=MandatoryItem.select().where(MandatoryItem.active).count())
+    return render_template("stock/mandatory.html", items=stock_watch.mandatory_items(q), q=q, form=form,
+                           total=stock_watch.mandatory_count())
 
 
 @bp.route("/stock/mandatory/<int:item_id>", methods=["POST"])
@@ -197,12 +211,7 @@ def mandatory_export():
 def _uploaded_text() -> str:
     f = request.files.get("file")
     raw = f.read() if f else (request.form.get("text") or "").encode("utf-8")
-    for enc in ("utf-8-sig", "cp1251"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
+    return text_files.decode(raw)
 
 
 # -- analogs -------------------------------------------------------------------------

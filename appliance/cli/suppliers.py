@@ -57,7 +57,7 @@ def cmd_supplier_sim(args) -> int:
     from appliance import settings
     from hardware.sim import supplier_api as sim
 
-    port = args.port or settings.get().getint("suppliers", "sim_port", fallback=sim.DEFAULT_PORT)
+    port = args.port or settings.get().getint("suppliers", "sim_port")
     sim.serve(port=port, count=args.suppliers, latency_ms=args.latency_ms, rate_limit=args.rate_limit,
               error_rate=args.error_rate, refuse_rate=args.refuse_rate)
     return 0

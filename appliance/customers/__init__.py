@@ -181,15 +181,21 @@ def update_customer(customer: Customer, version: int, actor, name: str, source: 
     return current
 
 
+def _refuse_vin_of_another_customer(vin: str, customer) -> None:
+    """One car, one card: a VIN already on another customer's card is refused (adding or editing)."""
+    if not vin:
+        return
+    other = (Vehicle.select().where((Vehicle.vin == vin) & Vehicle.deleted_at.is_null()
+                                    & (Vehicle.customer != customer)).first())
+    if other:
+        raise InputError(f"Автомобиль с этим VIN уже записан у клиента «{other.customer.name}».", "vin")
+
+
 def add_vehicle(customer: Customer, data: VehicleInput, actor=None) -> Vehicle:
     permissions.require(actor, "vehicle.edit", customer)
     values = clean_vehicle(data)
     with write_transaction():
-        if values["vin"]:
-            other = (Vehicle.select().where((Vehicle.vin == values["vin"]) & Vehicle.deleted_at.is_null()
-                                            & (Vehicle.customer != customer)).first())
-            if other:
-                raise InputError(f"Автомобиль с этим VIN уже записан у клиента «{other.customer.name}».", "vin")
+        _refuse_vin_of_another_customer(values["vin"], customer)
         vehicle = Vehicle.create(customer=customer, created_at=utcnow(), **values)
         audit.record(actor, "create", vehicle, {k: (None, v) for k, v in values.items() if v not in ("", None)},
                      note=f"клиент #{customer.id}")
@@ -201,6 +207,8 @@ def update_vehicle(vehicle: Vehicle, data: VehicleInput, actor=None) -> Vehicle:
     permissions.require(actor, "vehicle.edit", vehicle)
     values = clean_vehicle(data)
     with write_transaction():
+        if values["vin"] != vehicle.vin:  # an old duplicate (from an import) stays editable
+            _refuse_vin_of_another_customer(values["vin"], vehicle.customer_id)
         changes = audit.diff(vehicle, values)
         if changes:
             vehicle.save()

@@ -127,7 +127,7 @@ def _price_history(now: dt.datetime) -> None:
 
 def _night_run(now: dt.datetime) -> None:
     """Last night's stock watch, asked of an in-process simulator like the real one."""
-    port = settings.get().getint("suppliers", "sim_port", fallback=8765)
+    port = settings.get().getint("suppliers", "sim_port")
     configs = registry.demo_sections(port)
     night = local_to_utc(dt.datetime.combine((now - dt.timedelta(hours=3)).date(), dt.time(2, 13)))
     night = min(night, now)

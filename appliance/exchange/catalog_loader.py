@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from appliance import clock
+from appliance import clock, parts
 from appliance.exchange import commerceml as cml
 from appliance.exchange.csv_import import Row
 from appliance.exchange.loading import ProductIndex, Tally, akey, bkey, cfg, default_warehouse, fold, to_kop
@@ -188,7 +188,7 @@ def choose_price_type(types: dict[str, str]) -> str | None:
 # ---------------------------------------------------------------- matching later
 
 
-_SQL_ARTICLE_KEY = "UPPER(REPLACE(REPLACE(REPLACE(REPLACE(REPLACE(article, '-', ''), ' ', ''), '.', ''), '/', ''), '_', ''))"
+_SQL_ARTICLE_KEY = parts.sql_article_key("article")
 
 
 def match_products(article_keys: Iterable[str] | None = None) -> int:

@@ -26,7 +26,6 @@ returned half-read because the importer consumes the rows inside one transaction
 
 from __future__ import annotations
 
-import codecs
 import configparser
 import csv
 import io
@@ -39,6 +38,7 @@ from pathlib import Path
 from typing import IO
 
 from appliance.exchange.errors import ExchangeFileError
+from appliance.text_files import detect_encoding
 
 KINDS = ("sales", "receipts", "stock", "catalog")
 
@@ -210,17 +210,6 @@ def guess_kind(headers: list[str], mapping=None) -> str | None:
 
 
 # ---------------------------------------------------------------- encoding / dialect
-
-
-def detect_encoding(head: bytes) -> str:
-    """``utf-8-sig`` for a BOM, ``utf-8`` when the head decodes as UTF-8, else ``cp1251``."""
-    if head.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
-        return "utf-8"
-    except UnicodeDecodeError:
-        return "cp1251"
 
 
 def detect_delimiter(header_line: str) -> str:

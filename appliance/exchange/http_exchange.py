@@ -156,8 +156,8 @@ class Exchange:
             _abandon(folder, "1С начала обмен заново")
         ExchangeState.delete().where(ExchangeState.session == session.id).execute()
         folder.mkdir(parents=True, exist_ok=True)
-        zip_ok = "yes" if _cfg().getbool("exchange", "zip", fallback=True) else "no"
-        text = f"zip={zip_ok}\nfile_limit={_cfg().getint('exchange', 'file_limit', fallback=104857600)}\n"
+        zip_ok = "yes" if _cfg().getbool("exchange", "zip") else "no"
+        text = f"zip={zip_ok}\nfile_limit={_cfg().getint('exchange', 'file_limit')}\n"
         if req.params.get("version"):
             text += f"sessid={session.cookie}\nversion=2.08\n"
         return Reply(text)
@@ -171,7 +171,7 @@ class Exchange:
         folder = self._folder(session)
         dest = folder / Path(*name.parts)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        limit = _cfg().getint("exchange", "file_limit", fallback=104857600)
+        limit = _cfg().getint("exchange", "file_limit")
         written = 0
         with open(dest, "ab") as fh:
             while True:
@@ -257,7 +257,7 @@ class Exchange:
             session.delete_instance(recursive=True)
 
     def _wait(self, log_id: int, thread: threading.Thread | None, folder: Path) -> Reply:
-        step = _cfg().getfloat("exchange", "import_step_seconds", fallback=20.0)
+        step = _cfg().getfloat("exchange", "import_step_seconds")
         if thread is not None:
             thread.join(timeout=max(step, 0))
         elif progress.running_in_another_process(log_id):

@@ -52,8 +52,8 @@ def snapshots() -> list[StockSnapshot]:
     return list(StockSnapshot.select().order_by(StockSnapshot.warehouse))
 
 
-def _time_setting(key: str, default: str) -> dt.time:
-    text = settings.get().get("exchange", key, fallback=default) or default
+def _time_setting(key: str) -> dt.time:
+    text = settings.get().get("exchange", key) or settings.DEFAULTS["exchange"][key]
     hours, minutes = (int(x) for x in text.split(":")[:2])
     return dt.time(hours, minutes)
 
@@ -61,7 +61,7 @@ def _time_setting(key: str, default: str) -> dt.time:
 def deadline_today(now_local: dt.datetime | None = None) -> dt.datetime:
     """Today's "stock must be newer than this" moment, as naive UTC."""
     now_local = now_local or clock.local_now()
-    moment = dt.datetime.combine(now_local.date(), _time_setting("stock_after", "17:00"))
+    moment = dt.datetime.combine(now_local.date(), _time_setting("stock_after"))
     return clock.local_to_utc(moment)
 
 
@@ -76,7 +76,7 @@ def evening_check(now_local: dt.datetime | None = None) -> str:
     "fresh", "early" or "reminded".
     """
     now_local = now_local or clock.local_now()
-    if now_local.time() < _time_setting("reminder_at", "17:30"):
+    if now_local.time() < _time_setting("reminder_at"):
         return "early"
     since = deadline_today(now_local)
     if fresh_since(since):
@@ -91,7 +91,7 @@ def evening_check(now_local: dt.datetime | None = None) -> str:
     else:
         last = StockSnapshot.select(fn.MAX(StockSnapshot.received_at)).scalar()
         when = f"последние остатки — {clock.to_local(last):%d.%m.%Y %H:%M}" if last else "остатков ещё не было ни разу"
-        after = _time_setting("stock_after", "17:00")
+        after = _time_setting("stock_after")
         title = "Выгрузите остатки из 1С"
         body = (f"После {after:%H:%M} остатки из 1С не приходили ({when}). Запустите выгрузку остатков в 1С "
                 f"или положите файл в папку обмена.")

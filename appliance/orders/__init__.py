@@ -3,5 +3,5 @@
 `orders` creates, copies, edits and moves lines through their statuses; `arrival`
 matches goods receipts to waiting lines and sends the "arrived" SMS; `slips` lays out the
 shelf slips; `tracking` is the half-hourly check that raises notifications; `reports`
-counts what the owner asks about.
+counts what the owner asks about; `stock` tells the stock watch what is on order.
 """

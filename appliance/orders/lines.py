@@ -25,7 +25,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 }
 
 def setting_int(key: str) -> int:
-    return settings.get().getint("orders", key, fallback=int(settings.DEFAULTS["orders"][key]))
+    return settings.get().getint("orders", key)
 
 
 def money_text(kop: int) -> str:

@@ -56,7 +56,7 @@ def _cfg():
 
 
 def shop_weekdays() -> frozenset[int]:
-    return parse_weekdays(_cfg().get("orders", "working_days", fallback="1-6"))
+    return parse_weekdays(_cfg().get("orders", "working_days"))
 
 
 def next_working_day(day: dt.date, weekdays: frozenset[int] | None = None) -> dt.date:

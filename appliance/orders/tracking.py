@@ -47,6 +47,12 @@ class TrackingReport:
     def bump(self, problem: str) -> None:
         self.raised[problem] = self.raised.get(problem, 0) + 1
 
+    def text_ru(self) -> str:
+        text = f"Проверено заказов: {self.checked}. Открытых проблем: {sum(self.raised.values())}."
+        if self.suppliers_down:
+            text += " Нет связи с поставщиками: " + ", ".join(map(orders_mod.supplier_name, self.suppliers_down)) + "."
+        return text
+
 
 def _lines_text(lines: list[OrderLine]) -> str:
     shown = ", ".join(f"{ln.article} × {ln.qty}" for ln in lines[:4])

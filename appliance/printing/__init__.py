@@ -32,27 +32,27 @@ STALE_PRINTING = dt.timedelta(minutes=2)
 
 def config() -> dict:
     cfg = settings.get()
-    language = cfg.get("printer", "language", fallback="tspl").strip().lower()
+    language = cfg.get("printer", "language").strip().lower()
     if language not in label_render.LANGUAGES:
         raise InputError(f"[printer] language = {language!r}: нужен zpl, tspl или escpos", field="language")
-    sim_dir = cfg.get("printer", "sim_dir", fallback="") or str(cfg.var_dir / "printer-sim")
+    sim_dir = cfg.get("printer", "sim_dir") or str(cfg.var_dir / "printer-sim")
     return {
-        "url": cfg.get("printer", "url", fallback="sim").strip(),
+        "url": cfg.get("printer", "url").strip(),
         "language": language,
-        "width_mm": cfg.getfloat("printer", "width_mm", fallback=58.0),
-        "height_mm": cfg.getfloat("printer", "height_mm", fallback=40.0),
-        "dpi": cfg.getint("printer", "dpi", fallback=203),
-        "gap_mm": cfg.getfloat("printer", "gap_mm", fallback=2.0),
-        "zpl_font": cfg.get("printer", "zpl_font", fallback=label_render.DEFAULT_ZPL_FONT).strip(),
+        "width_mm": cfg.getfloat("printer", "width_mm"),
+        "height_mm": cfg.getfloat("printer", "height_mm"),
+        "dpi": cfg.getint("printer", "dpi"),
+        "gap_mm": cfg.getfloat("printer", "gap_mm"),
+        "zpl_font": cfg.get("printer", "zpl_font").strip(),
         "timeouts": printer.Timeouts(
-            connect_s=cfg.getfloat("printer", "connect_timeout_seconds", fallback=3.0),
-            write_s=cfg.getfloat("printer", "write_timeout_seconds", fallback=10.0),
-            status_s=cfg.getfloat("printer", "status_timeout_seconds", fallback=1.0)),
-        "retry_min_s": cfg.getfloat("printer", "retry_min_seconds", fallback=5.0),
-        "retry_max_s": cfg.getfloat("printer", "retry_max_seconds", fallback=300.0),
-        "max_attempts": cfg.getint("printer", "max_attempts", fallback=30),
-        "probe_interval_s": cfg.getfloat("printer", "probe_interval_seconds", fallback=60.0),
-        "sim_port": cfg.getint("printer", "sim_port", fallback=printer.SIM_PORT),
+            connect_s=cfg.getfloat("printer", "connect_timeout_seconds"),
+            write_s=cfg.getfloat("printer", "write_timeout_seconds"),
+            status_s=cfg.getfloat("printer", "status_timeout_seconds")),
+        "retry_min_s": cfg.getfloat("printer", "retry_min_seconds"),
+        "retry_max_s": cfg.getfloat("printer", "retry_max_seconds"),
+        "max_attempts": cfg.getint("printer", "max_attempts"),
+        "probe_interval_s": cfg.getfloat("printer", "probe_interval_seconds"),
+        "sim_port": cfg.getint("printer", "sim_port"),
         "sim_dir": Path(sim_dir),
     }
 

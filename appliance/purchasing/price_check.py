@@ -129,7 +129,7 @@ def _pool(adapter: SupplierAdapter) -> ThreadPoolExecutor:
 
 
 def cache_seconds() -> float:
-    return settings.get().getfloat("suppliers", "price_cache_seconds", fallback=300.0)
+    return settings.get().getfloat("suppliers", "price_cache_seconds")
 
 
 def clear_cache() -> None:

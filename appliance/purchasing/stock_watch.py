@@ -29,6 +29,7 @@ import peewee
 from appliance import audit, settings
 from appliance.clock import shop_date, utcnow, whole_days_before
 from appliance.errors import InputError
+from appliance.orders.stock import stock_on_order
 from appliance.parts import article_key, brand_key
 from appliance.purchasing import analogs, price_check
 from appliance.purchasing.quantity import SalesStats, compute_need, is_high_price, median_best_price
@@ -67,32 +68,19 @@ OPEN_LINE_STATUSES = ("queued", "ordered", "confirmed", "shipped")
 
 @dataclass
 class Params:
-    review_days: int = 7
-    history_days: int = 56
-    z: float = 1.65
-    default_lead_days: int = 3
-    max_delivery_days: int = 10
-    high_price_factor: float = 1.5
-    high_price_window_days: int = 90
-    high_price_min_days: int = 3
-    on_order_days: int = 30
+    review_days: int = settings.setting("suppliers", "review_days", int)
+    history_days: int = settings.setting("suppliers", "history_days", int)
+    z: float = settings.setting("suppliers", "service_z", float)
+    default_lead_days: int = settings.setting("suppliers", "default_lead_days", int)
+    max_delivery_days: int = settings.setting("suppliers", "max_delivery_days", int)
+    high_price_factor: float = settings.setting("suppliers", "high_price_factor", float)
+    high_price_window_days: int = settings.setting("suppliers", "high_price_window_days", int)
+    high_price_min_days: int = settings.setting("suppliers", "high_price_min_days", int)
+    on_order_days: int = settings.setting("suppliers", "on_order_days", int)
 
     @classmethod
     def from_settings(cls) -> Params:
-        s = settings.get()
-        d = cls()
-        return cls(
-            review_days=s.getint("suppliers", "review_days", fallback=d.review_days),
-            history_days=s.getint("suppliers", "history_days", fallback=d.history_days),
-            z=s.getfloat("suppliers", "service_z", fallback=d.z),
-            default_lead_days=s.getint("suppliers", "default_lead_days", fallback=d.default_lead_days),
-            max_delivery_days=s.getint("suppliers", "max_delivery_days", fallback=d.max_delivery_days),
-            high_price_factor=s.getfloat("suppliers", "high_price_factor", fallback=d.high_price_factor),
-            high_price_window_days=s.getint("suppliers", "high_price_window_days",
-                                            fallback=d.high_price_window_days),
-            high_price_min_days=s.getint("suppliers", "high_price_min_days", fallback=d.high_price_min_days),
-            on_order_days=s.getint("suppliers", "on_order_days", fallback=d.on_order_days),
-        )
+        return settings.read_into(cls)
 
 
 @dataclass
@@ -147,7 +135,8 @@ def stats_for(keys: Iterable[tuple[str, str]], sales, first_day: dt.date, days: 
 
 
 def on_order_qty(keys: list[tuple[str, str]], since: dt.datetime) -> int:
-    """Open supplier order lines for these parts (ours and customer orders' ones)."""
+    """Open supplier order lines for these parts (ours and customer orders' ones), plus
+    customer-order lines ordered by phone or e-mail."""
     total = 0
     for akey, bkey in keys:
         q = (SupplierOrderLine.select(SupplierOrderLine.qty).join(SupplierOrder)
@@ -155,21 +144,8 @@ def on_order_qty(keys: list[tuple[str, str]], since: dt.datetime) -> int:
                     & SupplierOrderLine.status.in_(OPEN_LINE_STATUSES)
                     & (SupplierOrder.created_at >= since)))
         total += sum(r.qty for r in q)
-        total += _customer_orders_on_order(akey, bkey)
+        total += stock_on_order(akey, bkey, since)
     return total
-
-
-def _customer_orders_on_order(akey: str, bkey: str) -> int:
-    """Parts ordered for stock through the parts-orders area, when that area offers it."""
-    try:
-        from appliance.orders import stock_on_order  # type: ignore[attr-defined]
-    except ImportError:
-        return 0
-    try:
-        return int(stock_on_order(akey, bkey) or 0)
-    except Exception:
-        log.exception("stock watch: parts orders on-order lookup failed")
-        return 0
 
 
 # -- choosing an offer ---------------------------------------------------------------
@@ -425,8 +401,7 @@ def reorder_lines(state: str = "", supplier: str = "", search: str = "", show_al
     if supplier:
         q = q.where(ReorderLine.supplier == supplier)
     if search:
-        akey = article_key(search)
-        q = q.where(MandatoryItem.article_key.contains(akey) | MandatoryItem.name.contains(search))
+        q = q.where(_item_matches(search))
     order = {s: i for i, s in enumerate(("buy", "high_price", "waiting_link", "no_offer", "on_order", "enough"))}
     return sorted(q, key=lambda ln: (order.get(ln.state, 9), ln.supplier, ln.item.article))
 
@@ -612,6 +587,23 @@ def poll_statuses(now: dt.datetime | None = None, limit: int = 100) -> int:
 
 
 # -- the mandatory list ------------------------------------------------------------
+
+def _item_matches(search: str):
+    """An article in any spelling ('21.3456' finds 213456) or a piece of the name."""
+    return MandatoryItem.article_key.contains(article_key(search)) | MandatoryItem.name.contains(search)
+
+
+def mandatory_items(search: str = "", limit: int = 500) -> list[MandatoryItem]:
+    q = MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.article)
+    search = (search or "").strip()
+    if search:
+        q = q.where(_item_matches(search))
+    return list(q.limit(limit))
+
+
+def mandatory_count() -> int:
+    return MandatoryItem.select().where(MandatoryItem.active).count()
+
 
 def save_item(data: dict, actor=None, item: MandatoryItem | None = None) -> MandatoryItem:
     article = (data.get("article") or "").strip()

@@ -10,12 +10,14 @@ import logging
 import re
 import string
 
+import peewee
+
 from appliance import audit, phones, settings
 from appliance.clock import local_now, utcnow
 from appliance.errors import InputError
 from db import write_transaction
 from db.models.customers import Customer, Phone
-from db.models.sms import SmsMessage, SmsOptOut, SmsTemplate
+from db.models.sms import KINDS, STATUSES, SmsMessage, SmsOptOut, SmsTemplate
 from hardware.modem import pdu
 
 log = logging.getLogger(__name__)
@@ -127,6 +129,12 @@ def is_opted_out(phone: str) -> bool:
     return SmsOptOut.select().where(SmsOptOut.phone == phone).exists()
 
 
+def _refuse_opted_out(kind: str, phone: str) -> None:
+    """A marketing SMS never goes to a phone that said СТОП: queued fresh or sent again."""
+    if kind == "marketing" and is_opted_out(phone):
+        raise OptedOut(f"{phones.display(phone)} отказался от рекламных SMS.", "phone")
+
+
 def opt_out(phone: str, customer: Customer | None = None, source: str = "staff", note: str = "",
             actor=None) -> SmsOptOut:
     with write_transaction():
@@ -184,8 +192,7 @@ def queue_sms(customer: Customer | None = None, template_code: str | None = None
         from appliance.customers import find_by_phone
 
         customer = find_by_phone(number)
-    if kind == "marketing" and is_opted_out(number):
-        raise OptedOut(f"{phones.display(number)} отказался от рекламных SMS.", "phone")
+    _refuse_opted_out(kind, number)
     seg = pdu.segment(body)
     if seg.parts > MAX_PARTS:
         raise InputError(f"SMS слишком длинное: {seg.parts} частей, можно не больше {MAX_PARTS}.", "text")
@@ -203,6 +210,7 @@ def resend(message: SmsMessage, actor) -> SmsMessage:
     """A person sends a failed or uncertain SMS again: a new outbox row, the old one stays."""
     if message.direction != "out" or message.status not in ("failed", "uncertain"):
         raise InputError("Повторить можно только неотправленное SMS или SMS с неизвестным статусом.")
+    _refuse_opted_out(message.kind, message.phone)
     with write_transaction():
         new = SmsMessage.create(
             direction="out", customer=message.customer_id, phone=message.phone, text=message.text,
@@ -211,6 +219,28 @@ def resend(message: SmsMessage, actor) -> SmsMessage:
             created_by=actor, resent_from=message)
         audit.record(actor, "sms.resend", new, {"resent_from": [None, message.id]})
     return new
+
+
+def log_rows(direction: str = "", status: str = "", kind: str = "", query: str = "",
+             limit: int = 100) -> list[SmsMessage]:
+    """The SMS log, newest first. ``query`` is a phone as people type it ('8 916',
+    '+7 (916)', the last 4 digits: the customer search's rule), a piece of the text or a name."""
+    q = SmsMessage.select(SmsMessage, Customer).join(Customer, join_type=peewee.JOIN.LEFT_OUTER,
+                                                     on=(SmsMessage.customer == Customer.id))
+    if direction in ("in", "out"):
+        q = q.where(SmsMessage.direction == direction)
+    if status in STATUSES:
+        q = q.where(SmsMessage.status == status)
+    if kind in KINDS:
+        q = q.where(SmsMessage.kind == kind)
+    query = (query or "").strip()
+    if query:
+        cond = SmsMessage.text.contains(query) | Customer.name.contains(query)
+        digits = phones.search_digits(query)
+        if digits:
+            cond |= SmsMessage.phone.contains(digits)
+        q = q.where(cond)
+    return list(q.order_by(SmsMessage.id.desc()).limit(limit))
 
 
 def is_stop_reply(text: str) -> bool:

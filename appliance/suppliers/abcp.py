@@ -25,6 +25,8 @@ import math
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from appliance.parts import article_key, brand_key
+
 from .base import (
     CONFIRMED,
     ORDERED,
@@ -39,7 +41,6 @@ from .base import (
     SupplierAdapter,
     SupplierConfig,
     SupplierError,
-    part_key,
 )
 from .http import HTTPPolicy, SupplierHTTP
 
@@ -142,7 +143,7 @@ class AbcpAdapter(SupplierAdapter):
         rows = self._check(resp, "search/articles", empty_on_404=True) or []
         if isinstance(rows, dict):
             rows = list(rows.values())
-        want_a, want_b = part_key(article), part_key(brand)
+        want_a, want_b = article_key(article), brand_key(brand)
         offers = []
         for row in rows:
             try:
@@ -175,7 +176,7 @@ class AbcpAdapter(SupplierAdapter):
             pack=packing,
             min_qty=packing,
             offer_key=f"{row.get('supplierCode', '')}|{row.get('itemKey', '')}",
-            is_analog=(part_key(number), part_key(brand)) != (want_a, want_b),
+            is_analog=(article_key(number), brand_key(brand)) != (want_a, want_b),
         )
 
     # -- orders ------------------------------------------------------------------

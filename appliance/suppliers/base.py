@@ -9,13 +9,11 @@ job) depend on this module only, never on a concrete adapter.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 from appliance import clock
-
-_KEY_STRIP = re.compile(r"[\s\-./_\\]+")
+from appliance.parts import article_key, brand_key
 
 ORDERED = "ordered"
 CONFIRMED = "confirmed"
@@ -29,15 +27,6 @@ STATUS_LABELS_RU = {
     SHIPPED: "отгружено",
     REFUSED: "отказ",
 }
-
-
-def part_key(text: str | None) -> str:
-    """Article/brand key: uppercase without spaces and punctuation.
-
-    The same rule as ``appliance.parts.article_key``; kept here so adapters stay
-    importable without the database layer.
-    """
-    return _KEY_STRIP.sub("", (text or "")).upper()
 
 
 class SupplierError(Exception):
@@ -87,11 +76,11 @@ class Offer:
 
     @property
     def article_key(self) -> str:
-        return part_key(self.article)
+        return article_key(self.article)
 
     @property
     def brand_key(self) -> str:
-        return part_key(self.brand)
+        return brand_key(self.brand)
 
     def with_(self, **changes) -> Offer:
         return replace(self, **changes)

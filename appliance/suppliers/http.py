@@ -32,6 +32,8 @@ from typing import Any
 
 import requests
 
+from appliance.settings import setting
+
 from .base import LinkDown, SupplierError
 from .link import LinkTracker
 from .link import tracker as default_tracker
@@ -148,12 +150,12 @@ def parse_retry_after(value: str | None, default: float = 1.0) -> float:
 
 @dataclass
 class HTTPPolicy:
-    connect_timeout: float = 3.05
-    read_timeout: float = 10.0
-    retries: int = 2  # extra attempts after the first
-    backoff: float = 0.5  # first pause, doubled each retry
+    connect_timeout: float = setting("suppliers", "connect_timeout", float)
+    read_timeout: float = setting("suppliers", "read_timeout", float)
+    retries: int = setting("suppliers", "retries", int)  # extra attempts after the first
+    backoff: float = setting("suppliers", "backoff", float)  # first pause, doubled each retry
     backoff_max: float = 8.0
-    max_retry_after: float = 30.0  # a longer 429 pause counts as "link down"
+    max_retry_after: float = setting("suppliers", "max_retry_after", float)  # a longer 429 pause: "link down"
     max_429: int = 3
 
 

@@ -135,7 +135,7 @@ def enable_storage() -> None:
         try:
             from appliance import settings
 
-            tracker.probe_interval = settings.get().getfloat("suppliers", "link_probe_seconds", fallback=60.0)
+            tracker.probe_interval = settings.get().getfloat("suppliers", "link_probe_seconds")
         except Exception:
             pass
         try:

@@ -28,6 +28,8 @@ from pathlib import Path
 import requests
 
 from appliance.clock import utcnow
+from appliance.parts import article_key, brand_key
+from appliance.text_files import decode
 
 from .base import (
     ORDERED,
@@ -39,7 +41,6 @@ from .base import (
     SupplierAdapter,
     SupplierConfig,
     SupplierError,
-    part_key,
 )
 from .http import mask_secrets, reason_ru
 
@@ -68,17 +69,6 @@ class Row:
     price_kop: int
     qty: int | None
     pack: int
-
-
-def decode(raw: bytes, encoding: str = "auto") -> str:
-    if encoding and encoding != "auto":
-        return raw.decode(encoding)
-    for enc in ("utf-8-sig", "cp1251"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    return raw.decode("latin-1")
 
 
 def parse_columns(spec: str | None) -> dict[str, str]:
@@ -222,15 +212,15 @@ class PriceListAdapter(SupplierAdapter):
                              self.config.options.get("delimiter") or None)
             index: dict[str, list[Row]] = {}
             for row in rows:
-                index.setdefault(part_key(row.article), []).append(row)
+                index.setdefault(article_key(row.article), []).append(row)
             self._index, self._loaded_key = index, key
             log.info("supplier %s: price list loaded, %d rows", self.code, len(rows))
             return index
 
     def search(self, article: str, brand: str | None = None) -> list[Offer]:
-        rows = self._load().get(part_key(article), [])
+        rows = self._load().get(article_key(article), [])
         if brand:
-            rows = [r for r in rows if not r.brand or part_key(r.brand) == part_key(brand)]
+            rows = [r for r in rows if not r.brand or brand_key(r.brand) == brand_key(brand)]
         days = self._days(int(self.config.options.get("delivery_days", 1)))
         return [
             Offer(supplier=self.code, supplier_name=self.name, article=r.article, brand=r.brand or (brand or ""),

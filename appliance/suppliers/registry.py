@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import threading
 
+from appliance import settings
 from appliance.errors import InputError
 
 from .base import SupplierAdapter, SupplierConfig
@@ -79,8 +80,6 @@ def config_from_section(code: str, section: dict, source: str = "ini") -> Suppli
 
 
 def _settings():
-    from appliance import settings
-
     return settings.get()
 
 
@@ -88,7 +87,7 @@ def ini_configs() -> dict[str, SupplierConfig]:
     s = _settings()
     sections = s.sections_with_prefix("supplier:")
     if not sections and s.demo and s.getbool("suppliers", "demo_sim", fallback=True):
-        sections = demo_sections(s.getint("suppliers", "sim_port", fallback=8765))
+        sections = demo_sections(s.getint("suppliers", "sim_port"))
     return {code: config_from_section(code, sec) for code, sec in sections.items()}
 
 
@@ -198,15 +197,7 @@ def configs() -> dict[str, SupplierConfig]:
 
 
 def http_policy() -> HTTPPolicy:
-    s = _settings()
-    d = HTTPPolicy()
-    return HTTPPolicy(
-        connect_timeout=s.getfloat("suppliers", "connect_timeout", fallback=d.connect_timeout),
-        read_timeout=s.getfloat("suppliers", "read_timeout", fallback=d.read_timeout),
-        retries=s.getint("suppliers", "retries", fallback=d.retries),
-        backoff=s.getfloat("suppliers", "backoff", fallback=d.backoff),
-        max_retry_after=s.getfloat("suppliers", "max_retry_after", fallback=d.max_retry_after),
-    )
+    return settings.read_into(HTTPPolicy, _settings())
 
 
 def make_adapter(config: SupplierConfig, policy: HTTPPolicy | None = None) -> SupplierAdapter:

@@ -371,7 +371,7 @@ def _unpriced_line(actor, line) -> str | None:
 def _hand_over(wo: WorkOrder, actor, now: dt.datetime) -> None:
     wo.handed_over_at = now
     customers.record_visit(wo.customer_id, now)
-    if settings.get().get("workshop", "repair_sale", fallback="workshop") == "accounting":
+    if settings.get().get("workshop", "repair_sale") == "accounting":
         return
     if wo.sale_id or wo.total_kop <= 0:
         return

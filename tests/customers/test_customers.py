@@ -95,3 +95,24 @@ def test_merge_moves_everything_and_keeps_a_pointer(db, staff):
     assert [h.customer.id for h in customers.search("Кузнецов")] == [keep.id]
     assert "объединён" in audit.history("customer", keep.id).first().note
     assert not any({p.first.id, p.second.id} == {keep.id, drop.id} for p in customers.likely_duplicates())
+
+
+def _valid_vin(body: str) -> str:
+    from appliance.vehicles import vin_check_digit
+
+    return body[:8] + vin_check_digit(body) + body[9:]
+
+
+def test_editing_a_car_to_another_customers_vin_is_refused(ivanov, staff):
+    vin = _valid_vin("LVVDB11B0MD654321")
+    other = customers.create_customer("Сидоров Олег", [PhoneInput("89031112233")], staff["manager"])
+    customers.add_vehicle(other, VehicleInput("Chery", "Tiggo 7", vin=vin), staff["manager"])
+    car = ivanov.vehicles.get()
+    with pytest.raises(InputError, match="Автомобиль с этим VIN уже записан у клиента «Сидоров Олег»") as exc:
+        customers.update_vehicle(car, VehicleInput("Chery", "Tiggo 4", 2020, vin=vin.lower()), staff["manager"])
+    assert exc.value.field == "vin"
+    assert Vehicle.get_by_id(car.id).vin == ""
+    # the same car keeps its own VIN through an edit of something else
+    mine = customers.update_vehicle(Vehicle.get(Vehicle.customer == other), VehicleInput(
+        "Chery", "Tiggo 7 Pro", vin=vin), staff["manager"])
+    assert (mine.model, mine.vin) == ("Tiggo 7 Pro", vin)

@@ -137,3 +137,24 @@ def test_owner_soft_deletes_a_customer(login):
     assert Customer.get_by_id(customer.id).deleted_at is not None
     assert "Удаляемый" not in owner.get("/customers?q=0777").get_data(as_text=True).split('id="results"')[1]
     assert "Карточка удалена" in owner.get(f"/customers/{customer.id}").get_data(as_text=True)
+
+
+def test_car_edit_to_another_customers_vin_shows_the_refusal(login, staff):
+    from appliance import customers
+    from appliance.customers import PhoneInput, VehicleInput
+    from appliance.vehicles import vin_check_digit
+    from db.models.customers import Vehicle
+
+    vin = "LVVDB11B0MD654321"
+    vin = vin[:8] + vin_check_digit(vin) + vin[9:]
+    first = customers.create_customer("Сидоров Олег", [PhoneInput("89031112233")], staff["manager"],
+                                      vehicle_list=[VehicleInput("Chery", "Tiggo 7", vin=vin)])
+    second = customers.create_customer("Иванов Пётр", [PhoneInput("89161234567")], staff["manager"],
+                                       vehicle_list=[VehicleInput("Haval", "Jolion")])
+    car = second.vehicles.get()
+    b = login("manager")
+    r = b.post(f"/customers/{second.id}/vehicles/{car.id}/edit", {"make": "Haval", "model": "Jolion", "vin": vin},
+               htmx=True)
+    assert r.status_code == 422
+    assert "Автомобиль с этим VIN уже записан у клиента «Сидоров Олег»" in r.get_data(as_text=True)
+    assert Vehicle.get_by_id(car.id).vin == "" and first.vehicles.get().vin == vin

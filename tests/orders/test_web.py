@@ -191,3 +191,54 @@ def test_readable_supplier_settings_need_no_note(login, make_order):
     SupplierAccount.create(code="avto", name="АвтоОпт", working_days="1-5", created_at=utcnow())
     order = make_order(LineInput("A11-3707110CA", "CHERY", "Свеча", 1, "450", supplier="avto", supplier_days=2))
     assert 'id="supplier-note"' not in login("manager").get(f"/orders/{order.id}").get_data(as_text=True)
+
+
+def test_check_now_runs_the_tracking_task_and_shows_its_answer(login, make_order, worker):
+    make_order()
+    browser = login("manager")
+    page = browser.get("/orders").get_data(as_text=True)
+    assert "Проверить сейчас" in page and 'hx-post="/orders/track"' in page
+    response = browser.post("/orders/track", {}, htmx=True)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Проверено заказов: 1. Открытых проблем: 0." in text
+    assert "hx-get" not in text  # done: nothing left to poll
+    plain = browser.post("/orders/track", {}, follow_redirects=True).get_data(as_text=True)
+    assert "Проверено заказов: 1." in plain  # without htmx: a flash on the orders list
+
+
+def test_check_now_polls_until_the_worker_answers(login, make_order):
+    from jobs import huey
+
+    huey.flush()
+    make_order()
+    browser = login("owner")
+    text = browser.post("/orders/track", {}, htmx=True).get_data(as_text=True)
+    assert "Проверка идёт…" in text
+    poll_url = re.search(r'hx-get="([^"]+)"', text).group(1).replace("&amp;", "&")
+    again = browser.get(poll_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Проверка идёт…" in again and "n=2" in again
+    task = huey.dequeue()
+    assert task.name.endswith("track_orders_now")
+    huey.execute(task)  # what the worker does
+    done = browser.get(poll_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Проверено заказов: 1." in done and "hx-get" not in done
+    late = browser.get(poll_url.replace("n=1", "n=150"), headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "Проверка ещё не закончилась" in late
+
+
+def test_check_now_failure_is_said_in_russian(login, worker, monkeypatch):
+    from appliance.orders import tracking
+
+    def broken(**kw):
+        raise RuntimeError("supplier module crashed")
+
+    monkeypatch.setattr(tracking, "run", broken)
+    text = login("manager").post("/orders/track", {}, htmx=True).get_data(as_text=True)
+    assert "Проверка не удалась" in text
+
+
+def test_check_now_is_for_managers_and_the_owner(login, worker):
+    browser = login("mechanic")
+    assert "Проверить сейчас" not in browser.get("/orders").get_data(as_text=True)
+    assert browser.post("/orders/track", {}, htmx=True).status_code == 403
+    assert browser.get("/orders/track/some-task").status_code == 403

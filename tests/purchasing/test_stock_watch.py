@@ -231,6 +231,39 @@ def test_ticked_lines_become_one_order_per_supplier_with_refs(suppliers_cfg, sim
     assert all(line_of(i).state in ("on_order", "enough") for i in items)
 
 
+def _customer_order_line(staff, article, brand, qty, status="ordered", supplier="s1"):
+    from appliance import customers
+    from appliance.orders import orders
+
+    buyer = customers.get_or_create_by_phone("+7 916 123-45-67", "Ковалёв Андрей")[0]
+    order = orders.create_order(buyer, [orders.LineInput(article, brand, "Колодки", qty, "2500", supplier)],
+                                staff["manager"])
+    [line] = orders.lines_of(order)
+    if status != "new":
+        orders.transition(line, status, staff["manager"], supplier_ref="по телефону")
+    return line
+
+
+def test_customer_order_lines_ordered_by_phone_count_as_on_order(suppliers_cfg, stock, staff):
+    it = item("T11-3501080", "CHERY", min_qty=2)
+    _customer_order_line(staff, "T11 3501080", "Chery", 3)
+    stock_watch.run(params=PARAMS)
+    line = line_of(it)
+    assert (line.state, line.on_order, line.qty) == ("on_order", 3, 0)
+
+
+def test_customer_order_lines_not_yet_ordered_or_sent_by_api_are_not_counted_twice(suppliers_cfg, stock, staff):
+    from appliance.orders.stock import stock_on_order
+
+    _customer_order_line(staff, "T11-3501080", "CHERY", 3, status="new")
+    assert stock_on_order("T113501080", "CHERY") == 0
+    line = _customer_order_line(staff, "T11-3501080", "CHERY", 2)
+    assert stock_on_order("T113501080", "CHERY") == 2
+    line.supplier_line_id = 1  # placed through the supplier's API: the supplier order line counts it
+    line.save()
+    assert stock_on_order("T113501080", "CHERY") == 0
+
+
 def test_outbox_waits_for_the_link_and_refusals_notify(suppliers_cfg, sim, stock):
     it = item("GDB3520", "TRW", min_qty=2)
     stock_watch.run(params=PARAMS)

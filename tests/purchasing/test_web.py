@@ -78,6 +78,33 @@ def test_mandatory_list_edit_import_export(login):
     assert not MandatoryItem.get_by_id(item.id).active
 
 
+@pytest.mark.parametrize("typed", ["21.3456", "21 3456", "21/3456", "21\\3456", "213456"])
+def test_mandatory_list_search_finds_an_article_in_any_spelling(login, typed):
+    b = login("manager")
+    stock_watch.save_item({"article": "213456", "brand": "CHERY", "name": "Датчик", "min_qty": "1"})
+    stock_watch.save_item({"article": "T11-3501080", "brand": "CHERY", "name": "Колодки", "min_qty": "1"})
+    page = b.get("/stock/mandatory", query_string={"q": typed}).get_data(as_text=True)
+    assert "213456" in page and "T11-3501080" not in page
+
+
+def test_mandatory_items_search_by_article_or_name(db):
+    stock_watch.save_item({"article": "21-3456", "brand": "CHERY", "name": "Датчик ABS", "min_qty": "1"})
+    stock_watch.save_item({"article": "BKR6EZ", "brand": "NGK", "name": "Свеча", "min_qty": "1"})
+    assert [i.article for i in stock_watch.mandatory_items("21.3456")] == ["21-3456"]
+    assert [i.article for i in stock_watch.mandatory_items("Свеча")] == ["BKR6EZ"]
+    assert len(stock_watch.mandatory_items("")) == stock_watch.mandatory_count() == 2
+
+
+@pytest.mark.parametrize("encoding", ["cp1251", "utf-8-sig"])
+def test_mandatory_list_upload_in_cp1251_or_utf8_with_bom(login, encoding):
+    b = login("manager")
+    raw = "Артикул;Бренд;Наименование;Мин;Цель;Кратность\nT11-1303111;CHERY;Патрубок;2;;1\n".encode(encoding)
+    r = b.post("/stock/mandatory/import", {"file": (io.BytesIO(raw), "list.csv")},
+               content_type="multipart/form-data", follow_redirects=True)
+    assert "Загружено позиций: 1" in r.get_data(as_text=True)
+    assert MandatoryItem.get().name == "Патрубок"
+
+
 def test_analog_groups_edit_and_import(login):
     b = login("manager")
     r = b.post("/stock/analogs", {"parts": "30015048-346 IDEMITSU\n30015048-746 IDEMITSU"}, follow_redirects=True)
@@ -131,3 +158,29 @@ def test_supplier_settings_owner_adds_a_supplier(login, suppliers_cfg, sim):
     assert "Укажите адрес" in r.get_data(as_text=True)
     manager = login("manager")
     assert manager.get("/stock/suppliers/new").status_code == 403
+
+
+def test_check_now_on_the_reorder_page_runs_the_stock_watch(login, suppliers_cfg, worker):
+    stock_watch.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "3"})
+    b = login("manager")
+    page = b.get("/stock/reorder").get_data(as_text=True)
+    assert "Проверить сейчас" in page and "Ночная проверка ещё не запускалась" in page
+    text = b.post("/stock/reorder/check", {}, htmx=True).get_data(as_text=True)
+    assert "позиций 1:" in text and "hx-get" not in text
+    assert ReorderLine.select().count() == 1
+    assert "T11-3501080" in b.get("/stock/reorder").get_data(as_text=True)
+
+
+def test_check_now_waits_for_a_run_already_going(login, suppliers_cfg, worker):
+    from jobs.suppliers import STOCK_WATCH_LOCK
+
+    b = login("owner")
+    with worker.lock_task(STOCK_WATCH_LOCK):
+        text = b.post("/stock/reorder/check", {}, htmx=True).get_data(as_text=True)
+    assert "Проверка уже идёт" in text
+
+
+def test_check_now_on_the_reorder_page_is_not_for_mechanics(login, worker):
+    b = login("mechanic")
+    assert b.post("/stock/reorder/check", {}, htmx=True).status_code == 403
+    assert b.get("/stock/reorder/check/some-task").status_code == 403

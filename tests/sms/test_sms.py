@@ -94,6 +94,19 @@ def test_resend_creates_a_new_row(anna, staff):
     assert new.id != msg.id and new.status == "queued" and new.resent_from_id == msg.id
 
 
+def test_resend_of_a_marketing_sms_after_stop_is_refused(anna, staff):
+    msg = sms.queue_sms(anna, "winback", {"bonus_balance": 300})
+    SmsMessage.update(status="failed").execute()
+    sms.opt_out("+79161234567", anna, source="sms", note="ответ «СТОП»")  # what the modem's inbox does
+    with pytest.raises(sms.OptedOut) as err:
+        sms.resend(SmsMessage.get_by_id(msg.id), staff["manager"])
+    assert err.value.message == "+7 916 123-45-67 отказался от рекламных SMS."
+    assert SmsMessage.select().count() == 1
+    service = sms.queue_sms(anna, text="Заказ пришёл")
+    SmsMessage.update(status="uncertain").where(SmsMessage.id == service.id).execute()
+    assert sms.resend(SmsMessage.get_by_id(service.id), staff["manager"]).status == "queued"  # service still goes
+
+
 def test_demo_shows_every_status_replies_and_missed_calls(demo_db):
     from db.models.sms import Call, ModemStatus, SmsOptOut
 
@@ -102,3 +115,20 @@ def test_demo_shows_every_status_replies_and_missed_calls(demo_db):
     assert Call.select().where(~Call.answered).count() == 3
     assert SmsOptOut.select().count() == 1
     assert ModemStatus.get_by_id(1).operator == "MegaFon"
+
+
+@pytest.mark.parametrize("typed", ["8 916", "+7 (916)", "4567", "8 (916) 123-45-67", "9161234567"])
+def test_sms_log_finds_a_phone_as_people_type_it(anna, typed):
+    to_anna = sms.queue_sms(anna, text="Заказ пришёл")
+    sms.queue_sms(phone="+74957654321", text="Другому")
+    assert [m.id for m in sms.log_rows(query=typed)] == [to_anna.id]
+
+
+def test_sms_log_filters_by_text_name_direction_and_status(anna):
+    first = sms.queue_sms(anna, text="Заказ пришёл")
+    second = sms.queue_sms(phone="+74957654321", text="Заказ ждёт")
+    SmsMessage.update(status="failed").where(SmsMessage.id == second.id).execute()
+    assert [m.id for m in sms.log_rows(query="Заказ")] == [second.id, first.id]
+    assert [m.id for m in sms.log_rows(query="Соколова")] == [first.id]
+    assert [m.id for m in sms.log_rows(status="failed")] == [second.id]
+    assert sms.log_rows(direction="in") == []
