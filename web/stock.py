@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from appliance import analogs, price_check, stock_watch
+from appliance import analogs, forms, price_check, stock_watch
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.suppliers import link, registry
@@ -24,6 +24,7 @@ from db.models.suppliers import (
     SupplierOrder,
 )
 from web.auth import OFFICE_ROLES, actor, role_required
+from web.forms import once_per_form
 
 bp = Blueprint("stock", __name__)
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def reorder():
 @bp.route("/stock/reorder/<int:line_id>/tick", methods=["POST"])
 @role_required(*OFFICE_ROLES)
 def tick(line_id: int):
+    ReorderLine.get_or_none(ReorderLine.id == line_id) or abort(404)
     stock_watch.set_ticked(line_id, bool(request.form.get("line")), actor())
     return Response(status=204)
 
@@ -91,11 +93,10 @@ def tick(line_id: int):
 @bp.route("/stock/reorder/<int:line_id>/qty", methods=["POST"])
 @role_required(*OFFICE_ROLES)
 def set_qty(line_id: int):
+    ReorderLine.get_or_none(ReorderLine.id == line_id) or abort(404)
     try:
-        qty = int((request.form.get("qty") or "0").strip())
+        qty = forms.whole(request.form.get("qty"), "qty", "Количество", 0, 100_000, default=0)
         line = stock_watch.set_qty(line_id, qty, actor())
-    except ValueError:
-        return Response("Количество — целое число", status=422)
     except InputError as e:
         return Response(e.message, status=422)
     return _row(line)
@@ -136,8 +137,10 @@ def orders_partial():
 
 @bp.route("/stock/mandatory", methods=["GET", "POST"])
 @role_required(*OFFICE_ROLES)
+@once_per_form
 def mandatory():
     form = {}
+    refused = False
     if request.method == "POST":
         form = request.form
         try:
@@ -146,13 +149,14 @@ def mandatory():
             return redirect(url_for(".mandatory"))
         except InputError as e:
             flash(e.message, "error")
+            refused = True
     q = request.args.get("q", "").strip()
     query = MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.article)
     if q:
         query = query.where(MandatoryItem.article_key.contains(q.upper().replace("-", "").replace(" ", ""))
                             | MandatoryItem.name.contains(q))
     return render_template("stock/mandatory.html", items=list(query.limit(500)), q=q, form=form,
-                           total=MandatoryItem.select().where(MandatoryItem.active).count())
+                           total=MandatoryItem.select().where(MandatoryItem.active).count()), (422 if refused else 200)
 
 
 @bp.route("/stock/mandatory/<int:item_id>", methods=["POST"])
