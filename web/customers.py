@@ -32,7 +32,7 @@ def _phones_from_form(form) -> list[PhoneInput]:
 
 def _phone_rows(form) -> list[tuple[str, str]]:
     """Phone inputs to show on the form: what was typed, or the saved ones, plus an empty row."""
-    if "phones" in form:
+    if "phones" in form and not hasattr(form, "getlist"):  # the saved ones, never a query string
         rows = list(form["phones"])
     elif hasattr(form, "getlist") and form.getlist("phone"):
         kinds = form.getlist("phone_kind")
