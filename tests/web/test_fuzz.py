@@ -32,7 +32,7 @@ from db.models.sms import SmsMessage
 from db.models.staff import Staff
 from db.models.suppliers import AnalogMember, MandatoryItem, ReorderLine, SupplierAccount
 from db.models.workshop import Booking, DeviceToken, Finding, PartLine, WorkLine, WorkOrder
-from tests.conftest import Browser
+from tests.conftest import Browser, login_as
 
 HOSTILE = ["abc", "1e308", "NaN", "-1", str(10**23), "Ж" * 20000, "../../etc/passwd", "", "²٣\u202e\x00",
            "<script>alert(1)</script>"]
@@ -135,15 +135,6 @@ class Sweep:
         return response
 
 
-def _login(client, username: str) -> Browser:
-    browser = Browser(client)
-    browser.get("/login")
-    response = browser.post("/login", {"username": username, "password": "demo"})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    browser.get("/customers")
-    return browser
-
-
 @pytest.fixture
 def shop(demo_db, app):
     with time_machine.travel(NOW, tick=False):
@@ -229,10 +220,10 @@ def test_no_route_answers_500_to_hostile_input(shop):
 
     got_request_exception.connect(record, app)
     values = _url_values()
-    owner = Sweep(_login(app.test_client(), "owner"))
+    owner = Sweep(login_as(app.test_client(), "owner"))
     _sweep_routes(app, owner, values, rounds=6)
     _sweep_fields(owner, values)
-    manager = Sweep(_login(app.test_client(), "manager"))
+    manager = Sweep(login_as(app.test_client(), "manager"))
     _sweep_routes(app, manager, _url_values(), rounds=2)
 
     anonymous = Sweep(Browser(app.test_client()))

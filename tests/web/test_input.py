@@ -33,6 +33,7 @@ def shop_time():
 
 @pytest.fixture
 def car(db, staff):
+    """A customer with a Chery (the same one the workshop tests use)."""
     customer = customers.create_customer("Иванов Пётр Сергеевич", [PhoneInput("+7 916 123-45-67")], staff["manager"],
                                          vehicle_list=[VehicleInput("Chery", "Tiggo 4", 2019, plate="А123ВС77")])
     return customer, customer.vehicles.get()
