@@ -86,7 +86,7 @@ def whole(value, field: str, label: str, lo: int = 0, hi: int = 1_000_000, *,
                 raise InputError(f"{label}: укажите число.", field)
             return default
         if not _WHOLE.fullmatch(raw) or len(raw) > 20:
-            raise InputError(f"{label}: «{_clip(value)}» — не число. Нужно целое, например 12.", field)
+            raise InputError(f"{label}: «{_clip(value)}» — не число; нужно целое число, например 12.", field)
         number = int(raw)
     if not lo <= number <= hi:
         raise InputError(f"{label}: от {_grouped(lo)} до {_grouped(hi)}.", field)

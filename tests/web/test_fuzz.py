@@ -5,7 +5,7 @@ The sweep walks the Flask url_map (all rules, GET and POST) on the demo shop, as
 as a manager. Field names come from the area's view module (form.get("x"), args.get("x"),
 f"x-{i}" rows) and its templates (name="x"); URL ids are real rows of the demo. Then a table of
 valid forms has one field at a time replaced by each hostile value, so the checks deep in the
-rules (past the first refusal) are reached too. Bounded: ~5,000 requests.
+rules (past the first refusal) are reached too. Bounded: ~2,500 requests.
 """
 from __future__ import annotations
 
@@ -246,6 +246,6 @@ def test_no_route_answers_500_to_hostile_input(shop):
         assert sweep.errors == [], "\n".join(sweep.errors[:40])
         assert sweep.half_saved == [], "\n".join(sweep.half_saved[:40])
     total = owner.requests + manager.requests + anonymous.requests
-    assert total > 3000
+    assert total > 2000  # every route, GET and POST, several times over
     print(f"fuzz: {total} requests, statuses as owner {dict(owner.statuses)}")
     print(owner.slow.most_common(25))
