@@ -13,7 +13,6 @@ import datetime as dt
 import inspect
 import re
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -36,6 +35,9 @@ from tests.conftest import Browser, login_as
 
 HOSTILE = ["abc", "1e308", "NaN", "-1", str(10**23), "Ж" * 20000, "../../etc/passwd", "", "²٣\u202e\x00",
            "<script>alert(1)</script>"]
+# One field at a time behind a valid form: the values that reach parsers (markup and paths are
+# plain text there, and the route sweep sends them everywhere).
+FIELD_HOSTILE = [v for v in HOSTILE if not v.startswith(("<", "../"))]
 MAIN_TABLES = [Customer, Phone, Vehicle, Order, OrderLine, WorkOrder, WorkLine, PartLine, Finding, Booking, Staff,
                MandatoryItem, SupplierAccount, AnalogMember, DeviceToken, SmsMessage, PrintJob]
 TEMPLATES = Path(__file__).resolve().parents[2] / "web" / "templates"
@@ -112,17 +114,14 @@ class Sweep:
         self.half_saved: list[str] = []
         self.statuses: Counter = Counter()
         self.requests = 0
-        self.slow: Counter = Counter()
 
     def send(self, method: str, url: str, data: dict, htmx: bool = False):
         before = _counts() if method == "POST" else None
-        started = time.perf_counter()
         if method == "GET":
             response = self.browser.client.get(url, query_string=data, headers={"HX-Request": "true"} if htmx else {})
         else:
             response = self.browser.post(url, data, htmx=htmx)
         self.requests += 1
-        self.slow[f"{method} {url}"] += time.perf_counter() - started
         self.statuses[response.status_code] += 1
         short = {k: (v[:20] + "…" if len(v) > 20 else v) for k, v in data.items()}
         if response.status_code >= 500:
@@ -206,7 +205,7 @@ def _valid_forms(values: dict) -> list[tuple[str, dict, bool]]:
 def _sweep_fields(sweep: Sweep, values: dict) -> None:
     for url, form, htmx in _valid_forms(values):
         for field in form:
-            for bad in HOSTILE:
+            for bad in FIELD_HOSTILE:
                 sweep.send("POST", url, dict(form, **{field: bad}), htmx=htmx)
 
 
@@ -221,7 +220,7 @@ def test_no_route_answers_500_to_hostile_input(shop):
     got_request_exception.connect(record, app)
     values = _url_values()
     owner = Sweep(login_as(app.test_client(), "owner"))
-    _sweep_routes(app, owner, values, rounds=6)
+    _sweep_routes(app, owner, values, rounds=5)
     _sweep_fields(owner, values)
     manager = Sweep(login_as(app.test_client(), "manager"))
     _sweep_routes(app, manager, _url_values(), rounds=2)
@@ -248,4 +247,3 @@ def test_no_route_answers_500_to_hostile_input(shop):
     total = owner.requests + manager.requests + anonymous.requests
     assert total > 2000  # every route, GET and POST, several times over
     print(f"fuzz: {total} requests, statuses as owner {dict(owner.statuses)}")
-    print(owner.slow.most_common(25))
