@@ -278,8 +278,12 @@ def analogs_export():
 @bp.route("/price-check")
 @role_required(*OFFICE_ROLES)
 def price_check_page():
-    article = request.args.get("article", "").strip()
-    brand = request.args.get("brand", "").strip()
+    try:
+        article = forms.text(request.args.get("article"), "article", "Артикул", forms.ARTICLE_LEN)
+        brand = forms.text(request.args.get("brand"), "brand", "Бренд", forms.ARTICLE_LEN)
+    except InputError as exc:
+        flash(exc.message, "error")
+        article = brand = ""
     return_to = request.args.get("return_to", "")
     token = price_check.start(article, brand or None) if article else ""
     members = analogs.members_of(article, brand) if article and brand else []

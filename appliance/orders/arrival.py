@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import fn
 
-from appliance import catalog, clock, notifications
+from appliance import catalog, clock, forms, notifications
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.orders import orders as orders_mod
@@ -81,12 +81,11 @@ def arrive_typed(article: str, brand: str = "", qty=1, actor=None, source: str =
     """The counter scanned a supplier's label or typed an article: same matcher as receipts."""
     if not catalog.article_key(article):
         raise InputError("Укажите артикул пришедшей детали.", "article")
-    try:
-        qty = int(str(qty).strip())
-    except ValueError:
-        raise InputError(f"Количество: нужно целое число, а не «{qty}».", "qty") from None
+    qty = forms.whole(qty, "qty", "Количество", -(10**12), 10**12, required=True)
     if qty <= 0:
         raise InputError("Количество должно быть больше нуля.", "qty")
+    if qty > orders_mod.MAX_QTY:
+        raise InputError(f"Количество {qty} — проверьте.", "qty")
     from db.models.catalog import Product
 
     known = Product.select().where(Product.article_key == catalog.article_key(article)).exists()

@@ -16,7 +16,7 @@ from appliance.workshop.work_orders import OrderInput
 from db.models.customers import Customer, Vehicle
 from db.models.orders import Order, OrderLine
 from db.models.staff import Staff
-from db.models.suppliers import MandatoryItem, SupplierAccount
+from db.models.suppliers import AnalogGroup, MandatoryItem, PriceCheckRun, SupplierAccount
 from db.models.system import FormToken
 from db.models.workshop import Booking, PartLine, WorkLine, WorkOrder
 
@@ -274,3 +274,20 @@ def test_a_malformed_token_is_400(login):
     response = manager.post("/customers/new", {"name": "Зайцев", "phone": "8 916 700-00-01", "form_token": "../" * 30})
     assert response.status_code == 400
     assert Customer.select().count() == 0
+
+
+def test_arrival_and_price_check_refuse_what_no_counter_types(login):
+    manager = login("manager")
+    response = manager.post("/orders/arrive", {"article": "SP-123", "qty": HUGE})
+    assert response.status_code == 422 and "Количество: от" in text(response)
+    response = manager.get("/price-check?article=" + "Ж" * 20000)
+    assert response.status_code == 200 and "Артикул: не длиннее 100 знаков" in text(response)
+    assert PriceCheckRun.select().count() == 0
+
+
+def test_analog_group_name_has_a_maximum(login):
+    manager = login("manager")
+    response = manager.post("/stock/analogs", {"parts": "SP-1 NGK\nSP-2 DENSO", "name": "Г" * 20000},
+                            follow_redirects=True)
+    assert "Название группы: не длиннее 200 знаков" in text(response)
+    assert AnalogGroup.select().count() == 0
