@@ -85,10 +85,10 @@ def whole(value, field: str, label: str, lo: int = 0, hi: int = 1_000_000, *,
             if required:
                 raise InputError(f"{label}: укажите число.", field)
             return default
-        if not _WHOLE.fullmatch(raw) or len(raw) > 20:
+        if not _WHOLE.fullmatch(raw):
             raise InputError(f"{label}: «{_clip(value)}» — не число; нужно целое число, например 12.", field)
-        number = int(raw)
-    if not lo <= number <= hi:
+        number = int(raw) if len(raw) <= 20 else None  # longer is out of any range (and of int()'s limit)
+    if number is None or not lo <= number <= hi:
         raise InputError(f"{label}: от {_grouped(lo)} до {_grouped(hi)}.", field)
     return number
 
