@@ -7,7 +7,7 @@ import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from appliance import audit, settings
+from appliance import audit, forms, settings
 from appliance.clock import utcnow
 from appliance.errors import InputError
 from db import DATABASE_ERRORS, storage_fault, write_transaction
@@ -19,7 +19,8 @@ DEMO_PASSWORD = "demo"
 
 
 def create_staff(username: str, full_name: str, role: str, password: str, actor=None) -> Staff:
-    username = (username or "").strip().lower()
+    username = forms.text(username, "username", "Логин", forms.SHORT_LEN).lower()
+    full_name = forms.text(full_name, "full_name", "ФИО", forms.NAME_LEN)
     if not username:
         raise InputError("Укажите логин.", "username")
     if role not in ROLES:
@@ -29,7 +30,7 @@ def create_staff(username: str, full_name: str, role: str, password: str, actor=
     if Staff.get_or_none(Staff.username == username):
         raise InputError(f"Логин «{username}» уже занят.", "username")
     with write_transaction():
-        user = Staff.create(username=username, full_name=full_name.strip() or username, role=role,
+        user = Staff.create(username=username, full_name=full_name or username, role=role,
                             password_hash=generate_password_hash(password or secrets.token_urlsafe(24)),
                             created_at=utcnow())
         audit.record(actor, "create", user, {"username": (None, username), "role": (None, role)})

@@ -146,15 +146,20 @@ class Browser:
         return self.client.post(url, data=data or {}, headers=headers, **kw)
 
 
+def login_as(client, username: str, password: str = "demo") -> Browser:
+    """A Browser logged in with these credentials (the demo shop's staff have password demo)."""
+    browser = Browser(client)
+    browser.get("/login")
+    response = browser.post("/login", {"username": username, "password": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    browser.get("/customers")
+    return browser
+
+
 @pytest.fixture
 def login(client, staff):
     def do(role: str = "manager") -> Browser:
-        browser = Browser(client)
-        browser.get("/login")
-        response = browser.post("/login", {"username": role, "password": "demo"})
-        assert response.status_code == 302, response.get_data(as_text=True)
-        browser.get("/customers")
-        return browser
+        return login_as(client, role)
     return do
 
 

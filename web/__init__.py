@@ -16,7 +16,7 @@ from appliance import clock, permissions
 from appliance import settings as settings_mod
 from appliance.errors import busy_reason, storage_reason
 from db import DATABASE_ERRORS, database, drop_broken_connections, open_from_settings
-from web import formatting
+from web import formatting, forms
 from web.extensions import babel, csrf, htmx, login_manager
 
 log = logging.getLogger(__name__)
@@ -102,6 +102,7 @@ def create_app(test_config: dict | None = None, settings=None) -> Flask:
     cfg = settings or settings_mod.get()
     settings_mod.configure(cfg)
     app = _App(__name__)
+    app.url_map.converters["int"] = forms.IdConverter  # before any route is added
     app.config.update(
         SECRET_KEY=cfg.get("app", "secret_key"),
         BABEL_DEFAULT_LOCALE=cfg.get("app", "language"),
@@ -127,6 +128,7 @@ def create_app(test_config: dict | None = None, settings=None) -> Flask:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Войдите, чтобы продолжить."
     formatting.register(app)
+    forms.register(app)
 
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
@@ -167,6 +169,12 @@ def create_app(test_config: dict | None = None, settings=None) -> Flask:
         log.warning("CSRF refused %s %s: %s", request.method, request.path, exc.description)
         return render_template("error.html", code=400,
                                message="Форма устарела или открыта в другой вкладке. Обновите страницу и повторите."), 400
+
+    @app.errorhandler(400)
+    def _bad_request(exc):
+        log.info("bad request %s %s: %s", request.method, request.path, exc.description)
+        return render_template("error.html", code=400,
+                               message="Форма пришла неполной или с ошибкой. Обновите страницу и повторите."), 400
 
     @app.errorhandler(403)
     def _forbidden(exc):

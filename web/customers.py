@@ -5,12 +5,13 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from appliance import audit, customers, lookup, phones
+from appliance import audit, customers, forms, lookup, phones
 from appliance.customers import PhoneInput, VehicleInput
 from appliance.errors import InputError, NotFound
 from db.models.customers import SOURCES, Customer, Phone, Vehicle
 from db.models.staff import Staff
 from web.auth import actor, permission_required
+from web.forms import hidden_id, hidden_int, once_per_form
 
 bp = Blueprint("customers", __name__)
 log = logging.getLogger(__name__)
@@ -24,16 +25,6 @@ CARD_SECTIONS: list[tuple[str, str]] = [
 ]
 
 
-def _int(value: str | None, field: str) -> int | None:
-    value = (value or "").strip().replace(" ", "")
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise InputError("Здесь нужно число.", field) from None
-
-
 def _phones_from_form(form) -> list[PhoneInput]:
     numbers, kinds = form.getlist("phone"), form.getlist("phone_kind")
     return [PhoneInput(n, kinds[i] if i < len(kinds) else "mobile") for i, n in enumerate(numbers)]
@@ -41,7 +32,7 @@ def _phones_from_form(form) -> list[PhoneInput]:
 
 def _phone_rows(form) -> list[tuple[str, str]]:
     """Phone inputs to show on the form: what was typed, or the saved ones, plus an empty row."""
-    if "phones" in form:
+    if "phones" in form and not hasattr(form, "getlist"):  # the saved ones, never a query string
         rows = list(form["phones"])
     elif hasattr(form, "getlist") and form.getlist("phone"):
         kinds = form.getlist("phone_kind")
@@ -53,12 +44,17 @@ def _phone_rows(form) -> list[tuple[str, str]]:
     return rows
 
 
-def _vehicle_from_form(form, prefix: str = "") -> VehicleInput:
+def _vehicle_from_form(form, prefix: str = "", keep_absent: bool = False) -> VehicleInput:
+    """The car fields of a form; on an edit (`keep_absent`) a field not sent keeps its value."""
+    def field(name, parse=lambda v: v or ""):
+        raw = form.get(prefix + name)
+        return forms.KEEP if keep_absent and raw is None else parse(raw)
+
     return VehicleInput(
-        make=form.get(prefix + "make", ""), model=form.get(prefix + "model", ""),
-        year=_int(form.get(prefix + "year"), "year"), vin=form.get(prefix + "vin", ""),
-        plate=form.get(prefix + "plate", ""), engine=form.get(prefix + "engine", ""),
-        mileage=_int(form.get(prefix + "mileage"), "mileage"),
+        make=field("make"), model=field("model"),
+        year=field("year", lambda v: forms.whole(v, "year", "Год выпуска", 0, 9999)), vin=field("vin"),
+        plate=field("plate"), engine=field("engine"),
+        mileage=field("mileage", lambda v: forms.whole(v, "mileage", "Пробег", 0, 3_000_000)),
     )
 
 
@@ -99,6 +95,7 @@ def search():
 
 @bp.route("/customers/new", methods=["GET", "POST"])
 @permission_required("customer.create")
+@once_per_form
 def new():
     form = request.form if request.method == "POST" else request.args
     error = field = existing = None
@@ -160,9 +157,13 @@ def edit(customer_id: int):
     if request.method == "POST":
         form = request.form
         try:
-            customers.update_customer(customer, int(form.get("version", 0)), actor(),
-                                      form.get("name", ""), form.get("source", ""), form.get("notes", ""),
-                                      _phones_from_form(form), kind=form.get("kind") or None)
+            version = hidden_int(form, "version")
+            if version is None:
+                abort(400)
+            customers.update_customer(customer, version, actor(), form.get("name", forms.KEEP),
+                                      form.get("source", forms.KEEP), form.get("notes", forms.KEEP),
+                                      _phones_from_form(form) if "phone" in form else forms.KEEP,
+                                      kind=form.get("kind") or None)
         except InputError as exc:
             error, field = exc.message, exc.field
             log.info("customer %s edit refused: %s", customer.id, exc.message)
@@ -179,6 +180,7 @@ def edit(customer_id: int):
 
 @bp.route("/customers/<int:customer_id>/vehicles/new", methods=["GET", "POST"])
 @permission_required("vehicle.edit")
+@once_per_form
 def add_vehicle(customer_id: int):
     customer = _load(customer_id)
     error = field = None
@@ -205,7 +207,7 @@ def edit_vehicle(customer_id: int, vehicle_id: int):
         "plate": vehicle.plate, "engine": vehicle.engine, "mileage": vehicle.mileage or ""}
     if request.method == "POST":
         try:
-            customers.update_vehicle(vehicle, _vehicle_from_form(request.form), actor())
+            customers.update_vehicle(vehicle, _vehicle_from_form(request.form, keep_absent=True), actor())
         except InputError as exc:
             error, field = exc.message, exc.field
         else:
@@ -239,10 +241,10 @@ def duplicates():
 @permission_required("customer.merge")
 def merge():
     try:
-        keep = customers.get(int(request.form["keep"]))
-        drop = customers.get(int(request.form["drop"]))
+        keep = customers.get(hidden_id(request.form, "keep"))
+        drop = customers.get(hidden_id(request.form, "drop"))
         customers.merge(keep, drop, actor())
-    except (KeyError, ValueError, NotFound):
+    except NotFound:
         abort(400)
     except InputError as exc:
         flash(exc.message, "error")
@@ -256,6 +258,10 @@ def merge():
 def delete(customer_id: int):
     """Soft delete: the card leaves search and lists; its history stays for reports and the audit log."""
     customer = _load(customer_id)
-    customers.soft_delete(customer, actor(), request.form.get("reason", "").strip())
+    try:
+        customers.soft_delete(customer, actor(), request.form.get("reason", ""))
+    except InputError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("customers.card", customer_id=customer.id))
     flash(f"Клиент «{customer.name}» удалён.")
     return redirect(url_for("customers.index"))

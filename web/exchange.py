@@ -8,7 +8,7 @@ import secrets
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
-from appliance import customers, settings
+from appliance import customers, forms, settings
 from appliance.errors import InputError
 from appliance.exchange import consumables, folder, importer, originals, progress, stock
 from appliance.exchange.http_exchange import COOKIE_NAME, Exchange, ExchangeRequest
@@ -17,6 +17,7 @@ from db.models.exchange import IMPORT_KINDS, IMPORT_STATUSES, ConsumableGroup, I
 from jobs import exchange as exchange_jobs
 from web.auth import actor, permission_required
 from web.extensions import csrf
+from web.forms import arg_id
 
 bp = Blueprint("exchange", __name__)
 log = logging.getLogger(__name__)
@@ -178,7 +179,7 @@ def attach(origin_id: int):
 @bp.route("/exchange/consumables")
 @permission_required("exchange.use")
 def consumables_page():
-    group_id = request.args.get("group", type=int)
+    group_id = arg_id("group")
     group = ConsumableGroup.get_or_none(ConsumableGroup.id == group_id) if group_id else None
     return render_template("exchange/consumables.html", groups=consumables.groups(active_only=False),
                            group=group, due=consumables.due_customers(group, limit=300))
@@ -188,14 +189,16 @@ def consumables_page():
 @permission_required("exchange.use")
 def consumable_update(group_id: int):
     group = ConsumableGroup.get_or_none(ConsumableGroup.id == group_id) or abort(404)
+    form = request.form
     try:
-        days = int(request.form.get("interval_days", "").strip())
-    except ValueError:
-        days = -1
-    try:
+        days = forms.whole(form["interval_days"], "interval_days", "Интервал замены", 1, 3650,
+                           required=True) if "interval_days" in form else group.interval_days
         consumables.update_group(group, actor(), interval_days=days,
-                                 product_groups=request.form.get("product_groups", group.product_groups).strip(),
-                                 keywords=request.form.get("keywords", group.keywords).strip(),
+                                 product_groups=forms.text(form.get("product_groups", group.product_groups),
+                                                           "product_groups", "Группы товаров", forms.NOTE_LEN,
+                                                           multiline=True),
+                                 keywords=forms.text(form.get("keywords", group.keywords), "keywords",
+                                                     "Слова в названии", forms.NOTE_LEN, multiline=True),
                                  active=request.form.get("active") == "on")
         flash(f"Группа «{group.name}» сохранена.", "info")
     except InputError as exc:

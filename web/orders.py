@@ -6,7 +6,7 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from appliance import customers, notifications
+from appliance import customers, forms, notifications
 from appliance.clock import local_today
 from appliance.errors import InputError, NotFound
 from appliance.orders import arrival, reports, slips
@@ -19,12 +19,14 @@ from db.models.staff import Staff
 from jobs import orders as orders_jobs
 from web import background
 from web.auth import actor, permission_required, safe_next
+from web.forms import arg_id, hidden_id, hidden_int, once_per_form
 
 bp = Blueprint("orders", __name__)
 log = logging.getLogger(__name__)
 
 BOARD_COLUMNS = ("new", "ordered", "confirmed", "shipped", "arrived")
 EMPTY_LINES = 3
+MAX_LINES = 60  # rows of the new-order form; more is not a parts order typed by a person
 
 
 
@@ -45,11 +47,6 @@ def _date_arg(name: str) -> dt.date | None:
         return orders_mod.parse_date(request.args.get(name, ""), name)
     except InputError:
         return None
-
-
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "").strip()
-    return int(value) if value.isdigit() else None
 
 
 @bp.app_template_global()
@@ -73,7 +70,7 @@ def _tabs_context() -> dict:
 # --- the list ------------------------------------------------------------------------------
 
 def _filters() -> Filters:
-    return Filters(status=request.args.get("status", ""), manager=_int_arg("manager"),
+    return Filters(status=request.args.get("status", ""), manager=arg_id("manager"),
                    supplier=request.args.get("supplier", ""), late=bool(request.args.get("late")),
                    prepaid=bool(request.args.get("prepaid")), date_from=_date_arg("date_from"),
                    date_to=_date_arg("date_to"), q=request.args.get("q", ""))
@@ -103,7 +100,7 @@ def index():
 @bp.route("/orders/batch", methods=["POST"])
 @permission_required("order.edit")
 def batch():
-    ids = [int(i) for i in request.form.getlist("order") if i.isdigit()]
+    ids = forms.row_ids(request.form.getlist("order"))
     chosen = list(Order.select().where(Order.id.in_(ids or [0]) & Order.deleted_at.is_null()).order_by(Order.id))
     action = request.form.get("action", "")
     back = safe_next(request.form.get("back"), url_for("orders.index"))
@@ -186,10 +183,18 @@ def move(order_id: int):
 
 # --- new order ------------------------------------------------------------------------------
 
+def _line_count(form, default: int) -> int:
+    """How many rows the form had; junk means the default, and never more than MAX_LINES."""
+    try:
+        count = forms.whole(form.get("line_count"), "line_count", "Число строк", 0, 10**9, default=default)
+    except InputError:
+        return default
+    return min(count, MAX_LINES)
+
+
 def _lines_from_form(form) -> list[LineInput]:
-    count = int(form.get("line_count", EMPTY_LINES) or EMPTY_LINES)
     result = []
-    for i in range(min(count, 60)):
+    for i in range(_line_count(form, EMPTY_LINES)):
         if f"article-{i}" not in form:
             continue
         result.append(LineInput(
@@ -202,8 +207,7 @@ def _lines_from_form(form) -> list[LineInput]:
 def _form_lines(form, filled: list[LineInput]) -> list[dict]:
     """Rows to show: what was typed (in its original indices) plus empty ones."""
     rows = []
-    count = int(form.get("line_count", 0) or 0) if hasattr(form, "get") else 0
-    for i in range(count):
+    for i in range(_line_count(form, 0)):
         if f"article-{i}" in form:
             rows.append({k: form.get(f"{k}-{i}", "") for k in
                          ("article", "brand", "name", "qty", "price", "supplier", "supplier_days")}
@@ -218,12 +222,13 @@ def _form_lines(form, filled: list[LineInput]) -> list[dict]:
 
 @bp.route("/orders/new", methods=["GET", "POST"])
 @permission_required("order.create")
+@once_per_form
 def new():
     form = request.form if request.method == "POST" else request.args
     customer = None
-    customer_id = form.get("customer_id", "")
-    if customer_id.isdigit():
-        customer = Customer.get_or_none(Customer.id == int(customer_id))
+    customer_id = hidden_id(form, "customer_id", required=False)
+    if customer_id:
+        customer = Customer.get_or_none(Customer.id == customer_id)
         if customer is None:
             abort(404)
         customer = customers.survivor(customer)
@@ -251,9 +256,7 @@ def new():
 def _create_from_form(form, customer: Customer | None) -> Order:
     vehicle = None
     lines = _lines_from_form(form)
-    manager = None
-    if form.get("manager", "").isdigit():
-        manager = Staff.get_or_none(Staff.id == int(form["manager"]))
+    manager = _manager(form)
     with write_transaction():
         if customer is None:
             number = form.get("phone", "")
@@ -261,11 +264,23 @@ def _create_from_form(form, customer: Customer | None) -> Order:
                                                                   source="walk_in")
             if created:
                 log.info("order form: new customer %s created from phone", customer.id)
-        if form.get("vehicle", "").isdigit():
-            vehicle = Vehicle.get_or_none(Vehicle.id == int(form["vehicle"]))
+        vehicle_id = forms.row_id(form.get("vehicle"))
+        if vehicle_id:
+            vehicle = Vehicle.get_or_none(Vehicle.id == vehicle_id)
         return orders_mod.create_order(customer, lines, actor(), manager=manager or actor(), vehicle=vehicle,
                                        promised_date=form.get("promised_date", ""),
                                        prepayment=form.get("prepayment", ""), comment=form.get("comment", ""))
+
+
+def _manager(form) -> Staff | None:
+    """The manager picked in the form's list; a value that is no one on the list is refused."""
+    raw = form.get("manager", "")
+    if not str(raw).strip():
+        return None
+    manager = Staff.get_or_none(Staff.id == forms.row_id(raw)) if forms.row_id(raw) else None
+    if manager is None:
+        raise InputError("Выберите менеджера из списка.", "manager")
+    return manager
 
 
 @bp.route("/orders/promise", methods=["POST"])
@@ -364,7 +379,7 @@ def line_status(order_id: int, line_id: int):
 @permission_required("order.issue")
 def issue(order_id: int):
     order = _load(order_id)
-    ids = [int(i) for i in request.form.getlist("line") if i.isdigit()] or None
+    ids = forms.row_ids(request.form.getlist("line")) or None
     try:
         issued = orders_mod.issue(order, actor(), request.form.get("paid", ""), ids)
     except InputError as exc:
@@ -375,6 +390,7 @@ def issue(order_id: int):
 
 @bp.route("/orders/<int:order_id>/copy", methods=["POST"])
 @permission_required("order.create")
+@once_per_form
 def copy(order_id: int):
     order = _load(order_id)
     try:
@@ -390,9 +406,12 @@ def copy(order_id: int):
 def edit(order_id: int):
     order = _load(order_id)
     form = request.form
-    manager = Staff.get_or_none(Staff.id == int(form["manager"])) if form.get("manager", "").isdigit() else None
+    version = hidden_int(form, "version")
+    if version is None:
+        abort(400)
     try:
-        orders_mod.update_order(order, actor(), version=int(form.get("version", 0) or 0),
+        manager = _manager(form)
+        orders_mod.update_order(order, actor(), version=version,
                                 promised_date=form.get("promised_date"), prepayment=form.get("prepayment"),
                                 comment=form.get("comment"), shelf_place=form.get("shelf_place"), manager=manager)
     except InputError as exc:
@@ -402,6 +421,7 @@ def edit(order_id: int):
 
 @bp.route("/orders/<int:order_id>/lines", methods=["POST"])
 @permission_required("order.edit")
+@once_per_form
 def add_line(order_id: int):
     order = _load(order_id)
     form = request.form
@@ -470,7 +490,7 @@ def arrival_slips(arrival_id: int):
         abort(404)
     orders = arrival.arrival_orders(row)
     if request.method == "POST":
-        ids = {int(i) for i in request.form.getlist("order") if i.isdigit()}
+        ids = set(forms.row_ids(request.form.getlist("order")))
         chosen = [o for o in orders if o.id in ids]
         try:
             job = slips.print_slips(chosen, actor(), batch_name=f"{row.title}: бланки ({len(chosen)})", arrival=row)
@@ -505,7 +525,7 @@ def arrive():
 @bp.route("/orders/matches")
 @permission_required("order.view")
 def matches():
-    arrival_id = _int_arg("arrival")
+    arrival_id = arg_id("arrival")
     items = [(m, arrival.match_candidates(m)) for m in arrival.open_matches(arrival_id)]
     return render_template("orders/matches.html", items=items, **_tabs_context())
 
@@ -521,7 +541,7 @@ def decide(match_id: int):
             arrival.dismiss_match(match, actor(), request.form.get("comment", ""))
             flash(f"{match.article}: оставлено на складе.")
         else:
-            ids = [int(i) for i in request.form.getlist("line") if i.isdigit()]
+            ids = forms.row_ids(request.form.getlist("line"))
             result = arrival.resolve_match(match, ids, actor(), request.form.get("comment", ""))
             flash(f"{match.article}: отдано в заказ(ы) " + ", ".join(f"№{o.id}" for o in result.orders) + ".")
     except InputError as exc:

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from markupsafe import Markup
 
-from appliance import text_files
+from appliance import forms, text_files
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.purchasing import analogs, price_check, stock_watch
@@ -27,6 +27,7 @@ from db.models.suppliers import (
 from jobs import suppliers as supplier_jobs
 from web import background
 from web.auth import actor, permission_required
+from web.forms import once_per_form
 
 bp = Blueprint("stock", __name__)
 log = logging.getLogger(__name__)
@@ -102,6 +103,7 @@ def check_progress(task_id: str):
 @bp.route("/stock/reorder/<int:line_id>/tick", methods=["POST"])
 @permission_required("stock.use")
 def tick(line_id: int):
+    ReorderLine.get_or_none(ReorderLine.id == line_id) or abort(404)
     stock_watch.set_ticked(line_id, bool(request.form.get("line")), actor())
     return Response(status=204)
 
@@ -109,11 +111,10 @@ def tick(line_id: int):
 @bp.route("/stock/reorder/<int:line_id>/qty", methods=["POST"])
 @permission_required("stock.use")
 def set_qty(line_id: int):
+    ReorderLine.get_or_none(ReorderLine.id == line_id) or abort(404)
     try:
-        qty = int((request.form.get("qty") or "0").strip())
+        qty = forms.whole(request.form.get("qty"), "qty", "Количество", 0, 100_000, default=0)
         line = stock_watch.set_qty(line_id, qty, actor())
-    except ValueError:
-        return Response("Количество — целое число", status=422)
     except InputError as e:
         return Response(e.message, status=422)
     return _row(line)
@@ -154,8 +155,10 @@ def orders_partial():
 
 @bp.route("/stock/mandatory", methods=["GET", "POST"])
 @permission_required("stock.use")
+@once_per_form
 def mandatory():
     form = {}
+    refused = False
     if request.method == "POST":
         form = request.form
         try:
@@ -164,9 +167,10 @@ def mandatory():
             return redirect(url_for(".mandatory"))
         except InputError as e:
             flash(e.message, "error")
+            refused = True
     q = request.args.get("q", "").strip()
     return render_template("stock/mandatory.html", items=stock_watch.mandatory_items(q), q=q, form=form,
-                           total=stock_watch.mandatory_count())
+                           total=stock_watch.mandatory_count()), (422 if refused else 200)
 
 
 @bp.route("/stock/mandatory/<int:item_id>", methods=["POST"])
@@ -283,8 +287,12 @@ def analogs_export():
 @bp.route("/price-check")
 @permission_required("stock.use")
 def price_check_page():
-    article = request.args.get("article", "").strip()
-    brand = request.args.get("brand", "").strip()
+    try:
+        article = forms.text(request.args.get("article"), "article", "Артикул", forms.ARTICLE_LEN)
+        brand = forms.text(request.args.get("brand"), "brand", "Бренд", forms.ARTICLE_LEN)
+    except InputError as exc:
+        flash(exc.message, "error")
+        article = brand = ""
     return_to = request.args.get("return_to", "")
     token = price_check.start(article, brand or None) if article else ""
     members = analogs.members_of(article, brand) if article and brand else []

@@ -8,6 +8,7 @@ from appliance import audit, notifications, permissions, status
 from db.models.audit import AuditEntry
 from db.models.staff import Staff
 from web.auth import actor, permission_required
+from web.forms import arg_id, arg_int, hidden_id, once_per_form
 
 bp = Blueprint("system", __name__)
 
@@ -33,10 +34,10 @@ def audit_log():
     object_type = request.args.get("type")
     if object_type:
         query = query.where(AuditEntry.object_type == object_type)
-    actor_id = request.args.get("actor")
-    if actor_id and actor_id.isdigit():
-        query = query.where(AuditEntry.actor == int(actor_id))
-    page = max(1, int(request.args.get("page", 1) or 1))
+    actor_id = arg_id("actor")
+    if actor_id:
+        query = query.where(AuditEntry.actor == actor_id)
+    page = arg_int("page", 1, 100_000, 1)
     entries = [(e, audit.changes_of(e)) for e in query.paginate(page, 100)]
     return render_template("system/audit.html", entries=entries, page=page, object_type=object_type,
                            staff=list(Staff.select().order_by(Staff.full_name)))
@@ -44,6 +45,7 @@ def audit_log():
 
 @bp.route("/staff", methods=["GET", "POST"])
 @permission_required("staff.manage")
+@once_per_form
 def staff_list():
     """The owner adds staff, resets a password, switches an account off (never deletes: history keeps names)."""
     from flask import flash
@@ -61,7 +63,7 @@ def staff_list():
                                               request.form.get("role", "manager"), request.form.get("password", ""), me)
                 flash(f"Сотрудник {user.full_name} добавлен.")
             else:
-                user = Staff.get_or_none(Staff.id == int(request.form.get("id", 0)))
+                user = Staff.get_or_none(Staff.id == hidden_id(request.form, "id"))
                 if user is None:
                     raise InputError("Сотрудник не найден.")
                 if action == "password":

@@ -27,7 +27,7 @@ from flask import (
 )
 from flask_login import current_user, login_user
 
-from appliance import audit, clock, customers, permissions, settings
+from appliance import audit, clock, customers, forms, permissions, settings
 from appliance.clock import local_to_utc, to_local
 from appliance.customers import VehicleInput
 from appliance.errors import InputError
@@ -43,6 +43,7 @@ from db.models.customers import Customer, Vehicle
 from db.models.workshop import BOOKING_SOURCES, KINDS, SEVERITIES, STATUSES, Booking, WorkOrder
 from web.auth import actor, permission_required, safe_next
 from web.extensions import csrf
+from web.forms import arg_id, once_per_form
 
 bp = Blueprint("workshop", __name__)
 log = logging.getLogger(__name__)
@@ -64,18 +65,22 @@ def _when(day: str | None, hhmm: str | None, field: str) -> dt.datetime:
         date = dt.date.fromisoformat((day or "").strip())
         hh, mm = (hhmm or "").strip().split(":")[:2]
         return local_to_utc(dt.datetime.combine(date, dt.time(int(hh), int(mm))))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise InputError("Укажите дату и время, например 23.11.2026 10:30.", field) from None
 
 
+# What each picked id is, for the message when the form sends something else.
+_REF_LABELS = {"bay": "Пост", "vehicle": "Автомобиль", "mechanic": "Механик", "inspection": "Осмотр",
+               "booking": "Запись", "customer": "Клиент", "order_line": "Позиция заказа"}
+
+
 def _int(value, field: str) -> int | None:
-    value = str(value or "").strip().replace(" ", "")
-    if not value:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise InputError("Здесь нужно число.", field) from None
+    """An id from a select or a hidden field of the form."""
+    return forms.ref(value, field, _REF_LABELS[field])
+
+
+def _mileage(value) -> int | None:
+    return forms.whole(value, "mileage", "Пробег", 0, 3_000_000)
 
 
 def _load(wo_id: int) -> WorkOrder:
@@ -114,7 +119,7 @@ def workshop_repair_stats(customer):
 @permission_required("workshop.view")
 def schedule_page():
     day = _day(request.args.get("date"))
-    highlight = request.args.get("booking", type=int)
+    highlight = arg_id("booking")
     if highlight and not request.args.get("date"):
         booking = Booking.get_or_none(Booking.id == highlight)
         if booking and booking.wish_at:
@@ -140,10 +145,7 @@ def week():
 
 def _id(value) -> int:
     """A row id from a form or a query string; junk becomes 0, which matches nothing."""
-    try:
-        return int(str(value or "0").strip())
-    except ValueError:
-        return 0
+    return forms.row_id(value) or 0
 
 
 def _form_context(form, error=None, field=None):
@@ -199,6 +201,7 @@ def customer_vehicles():
 
 @bp.route("/workshop/work-orders", methods=["POST"])
 @permission_required("work_order.plan")
+@once_per_form
 def create_order():
     form = request.form
     try:
@@ -207,7 +210,7 @@ def create_order():
         data = OrderInput(customer_id=0, bay_id=_int(form.get("bay"), "bay") or 0, start=start, end=end,
                           vehicle_id=_int(form.get("vehicle_id"), "vehicle"), mechanic_id=_int(form.get("mechanic"), "mechanic"),
                           kind=form.get("kind", "repair"), complaint=form.get("complaint", ""),
-                          mileage=_int(form.get("mileage"), "mileage"),
+                          mileage=_mileage(form.get("mileage")),
                           inspection_id=_int(form.get("inspection_id"), "inspection") if form.get("link_inspection") else None,
                           link_open_inspection=not form.get("inspection_id") or bool(form.get("link_inspection")))
         booking_id = _int(form.get("booking_id"), "booking")
@@ -298,8 +301,10 @@ def update_order(wo_id: int):
     wo = _load(wo_id)
     form = request.form
     try:
-        work_orders.update(wo, actor(), form.get("complaint", ""), form.get("recommendations", ""),
-                           _int(form.get("mileage"), "mileage"), _int(form.get("mechanic"), "mechanic"),
+        keep = forms.KEEP
+        work_orders.update(wo, actor(), form.get("complaint", keep), form.get("recommendations", keep),
+                           _mileage(form["mileage"]) if "mileage" in form else keep,
+                           _int(form["mechanic"], "mechanic") if "mechanic" in form else keep,
                            form.get("kind") or None)
     except InputError as exc:
         return render_template("workshop/order.html", **_order_context(wo, exc.message, exc.field)), 422
@@ -322,6 +327,7 @@ def status(wo_id: int):
 
 @bp.route("/workshop/work-orders/<int:wo_id>/lines", methods=["POST"])
 @permission_required("work_line.add")
+@once_per_form
 def add_line(wo_id: int):
     wo = _load(wo_id)
     form = request.form
@@ -401,6 +407,7 @@ def key_label(wo_id: int):
 
 @bp.route("/workshop/bookings/new", methods=["GET", "POST"])
 @permission_required("booking.create")
+@once_per_form
 def new_booking():
     form = request.form if request.method == "POST" else request.args
     customer = Customer.get_or_none(Customer.id == _id(form.get("customer_id"))) if form.get("customer_id") else None

@@ -7,9 +7,10 @@ import re
 import peewee
 from peewee import fn
 
-from appliance import audit, permissions, phones, vehicles
+from appliance import audit, forms, permissions, phones, vehicles
 from appliance.clock import utcnow
 from appliance.errors import InputError, NotFound, StaleEdit
+from appliance.forms import KEEP
 from db import database, is_sqlite, write_transaction
 from db.models.customers import SOURCES, Customer, Phone, Vehicle
 from db.models.sales import Sale
@@ -22,8 +23,14 @@ class PhoneInput:
     comment: str = ""
 
 
+KINDS = ("person", "company")
+PHONE_KINDS = ("mobile", "work", "home", "other")
+
+
 @dataclasses.dataclass
 class VehicleInput:
+    """A car as typed; a field left as forms.KEEP (absent from an edit form) keeps its stored value."""
+
     make: str
     model: str = ""
     year: int | None = None
@@ -81,6 +88,7 @@ def _clean_phones(items: list[PhoneInput], customer_id: int | None) -> list[tupl
         if not (item.number or "").strip():
             continue
         e164 = phones.normalize(item.number, f"phone-{i}")
+        forms.choice(item.kind, f"phone-{i}", "Вид телефона", PHONE_KINDS)
         if e164 in seen:
             raise InputError(f"Номер {phones.display(e164)} указан дважды.", f"phone-{i}")
         seen.add(e164)
@@ -94,7 +102,7 @@ def _clean_phones(items: list[PhoneInput], customer_id: int | None) -> list[tupl
 
 
 def clean_vehicle(data: VehicleInput) -> dict:
-    make = (data.make or "").strip()
+    make = forms.text(data.make, "make", "Марка", forms.SHORT_LEN)
     if not make:
         raise InputError("Укажите марку автомобиля.", "make")
     year = data.year
@@ -104,9 +112,10 @@ def clean_vehicle(data: VehicleInput) -> dict:
     if mileage is not None and not (0 <= mileage <= 3_000_000):
         raise InputError("Пробег должен быть от 0 до 3 000 000 км.", "mileage")
     return {
-        "make": make, "model": (data.model or "").strip(), "year": year,
-        "vin": vehicles.normalize_vin(data.vin), "plate": vehicles.normalize_plate(data.plate),
-        "engine": (data.engine or "").strip(), "mileage": mileage,
+        "make": make, "model": forms.text(data.model, "model", "Модель", forms.SHORT_LEN), "year": year,
+        "vin": vehicles.normalize_vin(forms.text(data.vin, "vin", "VIN", 30)),
+        "plate": vehicles.normalize_plate(forms.text(data.plate, "plate", "Госномер", 20)),
+        "engine": forms.text(data.engine, "engine", "Двигатель", forms.SHORT_LEN), "mileage": mileage,
     }
 
 
@@ -117,6 +126,8 @@ def create_customer(name: str, phone_list: list[PhoneInput], actor=None, source:
     name = _clean_name(name)
     if source not in SOURCES:
         raise InputError("Выберите источник из списка.", "source")
+    kind = forms.choice(kind, "kind", "Тип клиента", KINDS, default="person")
+    notes = forms.text(notes, "notes", "Заметки", forms.NOTE_LEN, multiline=True)
     cleaned_vehicles = [clean_vehicle(v) for v in vehicle_list]
     with write_transaction():
         cleaned = _clean_phones(phone_list, None)
@@ -146,18 +157,26 @@ def get_or_create_by_phone(number: str, name: str = "", actor=None, source: str 
 
 def update_customer(customer: Customer, version: int, actor, name: str, source: str, notes: str,
                     phone_list: list[PhoneInput], kind: str | None = None) -> Customer:
-    """Save an edit made on a form opened at `version`; refuse if someone saved meanwhile."""
+    """Save an edit made on a form opened at `version`; refuse if someone saved meanwhile.
+    A field given as forms.KEEP (not in the form) keeps its stored value."""
     permissions.require(actor, "customer.edit", customer)
-    name = _clean_name(name)
+    name = customer.name if name is KEEP else _clean_name(name)
+    source = customer.source if source is KEEP else source
     if source not in SOURCES:
         raise InputError("Выберите источник из списка.", "source")
+    notes = customer.notes if notes is KEEP else forms.text(notes, "notes", "Заметки", forms.NOTE_LEN, multiline=True)
+    if kind:
+        kind = forms.choice(kind, "kind", "Тип клиента", KINDS)
     with write_transaction():
         current = Customer.get_by_id(customer.id)
         if current.version != version:
             raise StaleEdit("Карточку уже изменил кто-то другой, пока вы её редактировали. "
                             "Откройте её заново и внесите правки ещё раз.")
+        if phone_list is KEEP:
+            phone_list = [PhoneInput(p.e164, p.kind, p.comment)
+                          for p in current.phones.order_by(Phone.is_primary.desc(), Phone.id)]
         cleaned = _clean_phones(phone_list, customer.id)
-        changes = audit.diff(current, {"name": name, "source": source, "notes": (notes or "").strip(),
+        changes = audit.diff(current, {"name": name, "source": source, "notes": notes,
                                        **({"kind": kind} if kind else {})})
         old_phones = [p.e164 for p in current.phones.order_by(Phone.id)]
         new_phones = [e for e, _ in cleaned]
@@ -205,6 +224,8 @@ def add_vehicle(customer: Customer, data: VehicleInput, actor=None) -> Vehicle:
 
 def update_vehicle(vehicle: Vehicle, data: VehicleInput, actor=None) -> Vehicle:
     permissions.require(actor, "vehicle.edit", vehicle)
+    data = dataclasses.replace(data, **{f.name: getattr(vehicle, f.name) for f in dataclasses.fields(data)
+                                        if getattr(data, f.name) is KEEP})
     values = clean_vehicle(data)
     with write_transaction():
         if values["vin"] != vehicle.vin:  # an old duplicate (from an import) stays editable
@@ -219,6 +240,7 @@ def update_vehicle(vehicle: Vehicle, data: VehicleInput, actor=None) -> Vehicle:
 
 def soft_delete(customer: Customer, actor, reason: str = "") -> None:
     permissions.require(actor, "customer.delete", customer)
+    reason = forms.text(reason, "reason", "Причина", forms.NOTE_LEN, multiline=True)
     with write_transaction():
         customer.deleted_at = utcnow()
         customer.save()

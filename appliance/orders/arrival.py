@@ -16,10 +16,11 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import fn
 
-from appliance import audit, clock, notifications, parts, permissions, sms
+from appliance import audit, clock, forms, notifications, parts, permissions, sms
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.orders.lines import (
+    MAX_QTY,
     add_event,
     awaited_lines,
     lines_of,
@@ -89,12 +90,11 @@ def arrive_typed(article: str, brand: str = "", qty=1, actor=None, source: str =
     """The counter scanned a supplier's label or typed an article: same matcher as receipts."""
     if not parts.article_key(article):
         raise InputError("Укажите артикул пришедшей детали.", "article")
-    try:
-        qty = int(str(qty).strip())
-    except ValueError:
-        raise InputError(f"Количество: нужно целое число, а не «{qty}».", "qty") from None
+    qty = forms.whole(qty, "qty", "Количество", -(10**12), 10**12, required=True)
     if qty <= 0:
         raise InputError("Количество должно быть больше нуля.", "qty")
+    if qty > MAX_QTY:
+        raise InputError(f"Количество {qty} — проверьте.", "qty")
     known = Product.select().where(Product.article_key == parts.article_key(article)).exists()
     title = f"Приход вручную: {article.strip()} × {qty}"
     return process([Incoming(article.strip(), brand.strip(), qty, known=known)], source=source, actor=actor, title=title)

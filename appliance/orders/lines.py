@@ -23,6 +23,8 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "cancelled": (),
     "returned": (),
 }
+MAX_QTY = 10_000  # pieces on one line: more is a typo
+
 
 def setting_int(key: str) -> int:
     return settings.get().getint("orders", key)

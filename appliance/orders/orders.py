@@ -14,13 +14,14 @@ import re
 
 from peewee import JOIN, fn
 
-from appliance import audit, clock, notifications, parts, permissions, settings
+from appliance import audit, clock, forms, notifications, parts, permissions, settings
 from appliance.clock import to_local
 from appliance.customers import survivor
 from appliance.errors import InputError, NotFound, StaleEdit
 from appliance.orders import arrival
 from appliance.orders.lines import (
     ALLOWED,
+    MAX_QTY,
     add_event,
     lines_of,
     money_text,
@@ -45,7 +46,6 @@ from db.models.suppliers import SupplierOrder, SupplierOrderLine
 
 log = logging.getLogger(__name__)
 
-MAX_QTY = 10_000
 MAX_PRICE_KOP = 100_000_000  # a million roubles per piece is a typo
 
 
@@ -195,12 +195,8 @@ def parse_date(text, field: str = "promised_date") -> dt.date | None:
 
 
 def _int(value, field: str, label: str) -> int | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise InputError(f"{label}: нужно целое число, а не «{value}».", field) from None
+    """A whole number as typed; the caller says which range makes sense."""
+    return forms.whole(value, field, label, -(10**12), 10**12)
 
 
 def clean_line(item: LineInput, index: int) -> dict:
@@ -220,7 +216,7 @@ def clean_line(item: LineInput, index: int) -> dict:
     return {
         "article": article[:100], "brand": brand[:100], "article_key": parts.article_key(article),
         "brand_key": parts.brand_key(brand), "name": (item.name or "").strip()[:250], "qty": qty,
-        "price_kop": parse_money(item.price, f"price-{index}"), "supplier": (item.supplier or "").strip(),
+        "price_kop": parse_money(item.price, f"price-{index}"), "supplier": forms.text(item.supplier, f"supplier-{index}", f"Позиция {index + 1}, поставщик", forms.SHORT_LEN),
         "supplier_days": days, "notify": bool(item.notify),
     }
 
@@ -247,6 +243,7 @@ def create_order(customer: Customer, lines: list[LineInput], actor=None, *, mana
     promised = parse_date(promised_date)
     _check_promise(promised)
     prepay = parse_money(prepayment, "prepayment")
+    comment = forms.text(comment, "comment", "Комментарий", forms.NOTE_LEN, multiline=True)
     if vehicle is not None and vehicle.customer_id != customer.id:
         raise InputError("Этот автомобиль записан у другого клиента.", "vehicle")
     now = clock.utcnow()
@@ -256,7 +253,7 @@ def create_order(customer: Customer, lines: list[LineInput], actor=None, *, mana
             promised = max(line_expected_date(c["supplier"], c["supplier_days"], today) for c in cleaned)
         order = Order.create(customer=customer, vehicle=vehicle, manager=manager or actor, created_by=actor,
                              created_at=now, updated_at=now, promised_date=promised, prepayment_kop=prepay,
-                             comment=(comment or "").strip(), copied_from=copied_from, status="new")
+                             comment=comment, copied_from=copied_from, status="new")
         for pos, values in enumerate(cleaned):
             OrderLine.create(order=order, position=pos, status="new", status_at=now, created_at=now,
                              expected_date=line_expected_date(values["supplier"], values["supplier_days"], today),
@@ -302,9 +299,9 @@ def update_order(order: Order, actor, *, version: int | None = None, promised_da
         if prepayment is not None:
             values["prepayment_kop"] = parse_money(prepayment, "prepayment")
         if comment is not None:
-            values["comment"] = comment.strip()
+            values["comment"] = forms.text(comment, "comment", "Комментарий", forms.NOTE_LEN, multiline=True)
         if shelf_place is not None:
-            values["shelf_place"] = shelf_place.strip()[:20]
+            values["shelf_place"] = forms.text(shelf_place, "shelf_place", "Место на полке", 20)
         if manager is not None:
             values["manager"] = manager
         changes = audit.diff(current, values)
@@ -483,7 +480,7 @@ def search(filters: Filters, limit: int = 200):
     if q:
         number = re.sub(r"^(№|ZK|N)\s*", "", q, flags=re.I)
         if number.isdigit():
-            query = query.where(Order.id == int(number))
+            query = query.where(Order.id == (forms.row_id(number) or 0))
         else:
             key = parts.article_key(q)
             query = query.where(Order.id.in_(OrderLine.select(OrderLine.order).where(

@@ -11,7 +11,7 @@ import csv
 import io
 import logging
 
-from appliance import audit
+from appliance import audit, forms
 from appliance.clock import utcnow
 from appliance.errors import InputError
 from appliance.parts import article_key, brand_key
@@ -47,8 +47,10 @@ def link(parts: list[tuple[str, str]], *, name: str = "", source: str = "manual"
     """Make these parts one group (merging any groups they already belong to)."""
     clean = []
     seen = set()
+    name = forms.text(name, "name", "Название группы", forms.NAME_LEN)
     for article, brand in parts:
-        article, brand = (article or "").strip(), (brand or "").strip()
+        article = forms.text(article, "parts", "Артикул", forms.ARTICLE_LEN)
+        brand = forms.text(brand, "parts", "Бренд", forms.ARTICLE_LEN)
         if not article:
             continue
         k = key(article, brand)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import peewee
 
-from appliance import audit, settings
+from appliance import audit, forms, settings
 from appliance.clock import shop_date, utcnow, whole_days_before
 from appliance.errors import InputError
 from appliance.orders.stock import stock_on_order
@@ -428,7 +428,7 @@ def set_qty(line_id: int, qty: int, actor=None) -> ReorderLine:
 
 def order_selected(line_ids: Iterable[int], actor=None) -> list[SupplierOrder]:
     """Ticked lines -> one queued supplier order per supplier (the outbox), atomically."""
-    ids = [int(i) for i in line_ids]
+    ids = forms.row_ids(line_ids)
     if not ids:
         raise InputError("Отметьте строки, которые нужно заказать")
     now = utcnow()
@@ -605,29 +605,24 @@ def mandatory_count() -> int:
     return MandatoryItem.select().where(MandatoryItem.active).count()
 
 
+QTY_LABELS = {"min_qty": "Минимум", "target_qty": "Держать", "pack": "Упаковка"}
+
+
 def save_item(data: dict, actor=None, item: MandatoryItem | None = None) -> MandatoryItem:
-    article = (data.get("article") or "").strip()
-    brand = (data.get("brand") or "").strip()
-    if not article:
+    """Add an item, or change `item`: a field the edit form did not send keeps its value."""
+    if item is not None:
+        data = {k: data.get(k, getattr(item, k)) for k in ("article", "brand", "name", *QTY_LABELS)}
+    article = forms.text(data.get("article"), "article", "Артикул", forms.ARTICLE_LEN)
+    brand = forms.text(data.get("brand"), "brand", "Бренд", forms.ARTICLE_LEN)
+    if not article or not article_key(article):
         raise InputError("Укажите артикул", field="article")
 
-    def num(name, default, allow_none=False):
-        raw = str(data.get(name) if data.get(name) is not None else "").strip()
-        if raw == "":
-            if allow_none:
-                return None
-            return default
-        try:
-            value = int(raw)
-        except ValueError:
-            raise InputError(f"«{raw}» — не число", field=name) from None
-        if value < 0:
-            raise InputError("Число не может быть отрицательным", field=name)
-        return value
+    def num(name, default):
+        return forms.whole(data.get(name), name, QTY_LABELS[name], 0, 100_000, default=default)
 
     values = dict(article=article, brand=brand, article_key=article_key(article), brand_key=brand_key(brand),
-                  name=(data.get("name") or "").strip(), min_qty=num("min_qty", 1),
-                  target_qty=num("target_qty", None, allow_none=True), pack=max(1, num("pack", 1)))
+                  name=forms.text(data.get("name"), "name", "Наименование", forms.NAME_LEN), min_qty=num("min_qty", 1),
+                  target_qty=num("target_qty", None), pack=max(1, num("pack", 1)))
     now = utcnow()
     with write_transaction():
         clash = MandatoryItem.get_or_none((MandatoryItem.article_key == values["article_key"])

@@ -26,9 +26,10 @@ Other modules call ``get(code).place_order(lines)`` / ``.line_status(ref)`` and
 from __future__ import annotations
 
 import logging
+import re
 import threading
 
-from appliance import settings
+from appliance import forms, settings
 from appliance.errors import InputError
 
 from .base import SupplierAdapter, SupplierConfig
@@ -124,30 +125,40 @@ def db_configs() -> dict[str, SupplierConfig]:
     return out
 
 
+_WEEKDAYS = re.compile(r"[1-7](-[1-7])?(,[1-7](-[1-7])?)*")
+
+
+def check_weekdays(text, field: str = "working_days") -> str:
+    """'1-5', '1,3,5', '1-5,7': days of the week 1 (Monday) to 7."""
+    value = re.sub(r"\s+", "", str(text or ""))
+    if not _WEEKDAYS.fullmatch(value):
+        raise InputError("Рабочие дни: номера дней недели от 1 (пн) до 7 (вс), например 1-5 или 1,3,5.", field)
+    return value
+
+
 def account_values(form) -> dict:
     """The settings form's fields, checked: Russian messages name the field."""
-    def num(name, cast, default):
-        raw = (form.get(name) or "").strip().replace(",", ".")
-        if not raw:
-            return default
-        try:
-            value = cast(raw)
-        except ValueError:
-            raise InputError(f"Поле «{name}»: нужно число", field=name) from None
-        if value < 0:
-            raise InputError(f"Поле «{name}»: не может быть отрицательным", field=name)
-        return value
+    def num(name, label, lo, hi, default):
+        return forms.number(form.get(name), name, label, lo, hi, default=default)
+
+    def whole(name, label, lo, hi, default):
+        return forms.whole(form.get(name), name, label, lo, hi, default=default)
 
     kind = form.get("kind", "abcp")
     if kind not in ("abcp", "pricelist"):
         raise InputError("Тип поставщика: API (ABCP) или прайс-лист", field="kind")
-    if not (form.get("url") or "").strip():
+    url = forms.text(form.get("url"), "url", "Адрес", forms.URL_LEN)
+    if not url:
         raise InputError("Укажите адрес API или папку/ссылку прайс-листа", field="url")
-    return dict(name=(form.get("name") or "").strip(), kind=kind, url=form.get("url", "").strip(),
-                login=(form.get("login") or "").strip(), markup=num("markup", float, 0.0),
-                lead_days=num("lead_days", int, 0), working_days=(form.get("working_days") or "1-5").strip(),
-                concurrency=max(1, num("concurrency", int, 4)), rate_limit=num("rate_limit", float, 5.0),
-                options=form.get("options", ""), enabled=form.get("enabled") == "1")
+    return dict(name=forms.text(form.get("name"), "name", "Название", forms.NAME_LEN), kind=kind, url=url,
+                login=forms.text(form.get("login"), "login", "Логин", forms.NAME_LEN),
+                markup=float(num("markup", "Наценка", 0, 1000, 0)),
+                lead_days=whole("lead_days", "Дней в пути", 0, 120, 0),
+                working_days=check_weekdays(form.get("working_days") or "1-5"),
+                concurrency=max(1, whole("concurrency", "Запросов одновременно", 0, 32, 4)),
+                rate_limit=float(num("rate_limit", "Запросов в секунду", 0, 1000, 5)),
+                options=forms.text(form.get("options"), "options", "Дополнительно", forms.NOTE_LEN, multiline=True),
+                enabled=form.get("enabled") == "1")
 
 
 def save_account(code: str | None, form, actor):
@@ -162,7 +173,7 @@ def save_account(code: str | None, form, actor):
     from db.models.suppliers import SupplierAccount
 
     new_code = (code or form.get("code", "")).strip().lower()
-    if not new_code or not new_code.replace("_", "").replace("-", "").isalnum():
+    if not new_code or len(new_code) > 40 or not new_code.isascii() or not new_code.replace("_", "").replace("-", "").isalnum():
         raise InputError("Код поставщика — латиница и цифры, например autoeuro", field="code")
     values = account_values(form)
     password = form.get("password", "")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import logging
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
-from appliance import audit, clock, customers, notifications, permissions, settings, vehicles
+from appliance import audit, clock, customers, forms, notifications, permissions, settings, vehicles
 from appliance.errors import InputError
 from appliance.printing import queue_labels
 from appliance.workshop import schedule
@@ -119,6 +119,7 @@ def create(data: OrderInput, actor=None) -> WorkOrder:
     schedule.check_not_past(data.start, "Запись")
     if data.mileage is not None and not (0 <= data.mileage <= 3_000_000):
         raise InputError("Пробег должен быть от 0 до 3 000 000 км.", "mileage")
+    complaint = forms.text(data.complaint, "complaint", "Что беспокоит", forms.NOTE_LEN, multiline=True)
     with write_transaction():
         customer = Customer.get_or_none(Customer.id == data.customer_id)
         if customer is None:
@@ -145,7 +146,7 @@ def create(data: OrderInput, actor=None) -> WorkOrder:
         now = clock.utcnow()
         wo = WorkOrder.create(kind=data.kind, customer=customer, vehicle=vehicle, booking=booking,
                               inspection=inspection, bay=bay, mechanic=mechanic, planned_start=data.start,
-                              planned_end=data.end, complaint=(data.complaint or "").strip(), mileage=data.mileage,
+                              planned_end=data.end, complaint=complaint, mileage=data.mileage,
                               created_by=actor, created_at=now, updated_at=now)
         _history(wo, None, "planned", actor)
         if booking is not None:
@@ -235,22 +236,30 @@ def move(wo: WorkOrder, bay_id: int, start: dt.datetime, end: dt.datetime, actor
     return fresh
 
 
-def update(wo: WorkOrder, actor, complaint: str, recommendations: str, mileage: int | None,
-           mechanic_id: int | None, kind: str | None = None) -> WorkOrder:
+def update(wo: WorkOrder, actor, complaint, recommendations, mileage, mechanic_id, kind: str | None = None) -> WorkOrder:
+    """Save the work order form; a field given as forms.KEEP (not in the form) keeps its value."""
     permissions.require(actor, "work_order.edit", wo)
-    if mileage is not None and not (0 <= mileage <= 3_000_000):
+    if mileage is not forms.KEEP and mileage is not None and not (0 <= mileage <= 3_000_000):
         raise InputError("Пробег должен быть от 0 до 3 000 000 км.", "mileage")
     if kind is not None and kind not in KINDS:
         raise InputError("Неизвестный вид работ.", "kind")
-    mechanic = _mechanic(mechanic_id)
+    values = {}
+    if complaint is not forms.KEEP:
+        values["complaint"] = forms.text(complaint, "complaint", "Что беспокоит", forms.NOTE_LEN, multiline=True)
+    if recommendations is not forms.KEEP:
+        values["recommendations"] = forms.text(recommendations, "recommendations", "Рекомендации", forms.NOTE_LEN,
+                                               multiline=True)
+    if mileage is not forms.KEEP:
+        values["mileage"] = mileage
+    mechanic = None if mechanic_id is forms.KEEP else _mechanic(mechanic_id)
+    if mechanic_id is not forms.KEEP:
+        values["mechanic"] = mechanic
+    if kind:
+        values["kind"] = kind
     with write_transaction():
         fresh = WorkOrder.get_by_id(wo.id)
         if mechanic and (mechanic.id != fresh.mechanic_id) and fresh.status in schedule.BLOCKING:
             schedule.check_free(fresh.bay, fresh.planned_start, fresh.planned_end, mechanic, exclude_id=fresh.id)
-        values = {"complaint": (complaint or "").strip(), "recommendations": (recommendations or "").strip(),
-                  "mileage": mileage, "mechanic": mechanic}
-        if kind:
-            values["kind"] = kind
         changes = audit.diff(fresh, values)
         if "mechanic" in changes:
             old, new = changes["mechanic"]
@@ -392,29 +401,21 @@ def _hand_over(wo: WorkOrder, actor, now: dt.datetime) -> None:
 
 # --- lines ----------------------------------------------------------------------------
 
+MONEY_LABELS = {"work_price": "Цена работы", "part_price": "Цена запчасти", "estimate": "Оценка"}
+DECIMAL_LABELS = {"norm_hours": "Нормо-часы", "qty": "Количество"}
+
+
 def parse_money(text, field: str) -> int:
     """'1500', '1 500,50' roubles -> kopecks."""
-    raw = str(text or "").strip().replace("\u00a0", "").replace(" ", "").replace(",", ".").replace("₽", "")
-    if not raw:
-        return 0
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise InputError(f"«{text}» — не сумма. Пример: 1500 или 1500,50.", field) from None
-    if value < 0 or value > 10_000_000:
-        raise InputError("Сумма вне разумных пределов.", field)
+    raw = str(text if text is not None else "").replace("₽", "")
+    value = forms.number(raw, field, MONEY_LABELS.get(field, "Сумма"), 0, 10_000_000, default=Decimal(0))
     return int((value * 100).quantize(Decimal(1)))
 
 
 def parse_decimal(text, field: str, default: str = "1") -> Decimal:
-    raw = str(text or "").strip().replace(",", ".") or default
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise InputError(f"«{text}» — не число.", field) from None
-    if value <= 0 or value > 1000:
-        raise InputError("Количество должно быть больше нуля.", field)
-    return value
+    """Hours or a quantity: more than zero, at most 1000."""
+    return forms.number(text, field, DECIMAL_LABELS.get(field, "Количество"), 0, 1000,
+                        default=Decimal(default), above_lo=True)
 
 
 def _editable(wo: WorkOrder) -> None:
@@ -439,7 +440,7 @@ def _require_price(actor, wo: WorkOrder, price_kop: int) -> None:
 def add_work(wo: WorkOrder, name: str, norm_hours, price, actor=None) -> WorkLine:
     _editable(wo)
     permissions.require(actor, "work_line.add", wo)
-    name = (name or "").strip()
+    name = forms.text(name, "work_name", "Работа", forms.NAME_LEN)
     if not name:
         raise InputError("Назовите работу.", "work_name")
     hours = parse_decimal(norm_hours, "norm_hours")
@@ -458,8 +459,10 @@ def add_part(wo: WorkOrder, name: str, qty, price, actor=None, article: str = ""
     """A part with a price typed here needs the right to price; one from an order keeps the order's price."""
     _editable(wo)
     permissions.require(actor, "work_line.add", wo)
-    name = (name or "").strip()
-    if not name and not (article or "").strip():
+    name = forms.text(name, "part_name", "Запчасть", forms.NAME_LEN)
+    article = forms.text(article, "article", "Артикул", forms.ARTICLE_LEN)
+    brand = forms.text(brand, "brand", "Бренд", forms.ARTICLE_LEN)
+    if not name and not article:
         raise InputError("Укажите запчасть: название или артикул.", "part_name")
     if source not in ("stock", "order"):
         raise InputError("Запчасть со склада или из заказа.", "part_source")
@@ -511,7 +514,7 @@ def add_finding(wo: WorkOrder, text: str, severity: str, estimate, actor=None) -
     permissions.require(actor, "work_line.add", wo)
     if wo.kind != "inspection":
         raise InputError("Находки записываются только в осмотре.")
-    text = (text or "").strip()
+    text = forms.text(text, "finding", "Находка", 300, multiline=True)
     if not text:
         raise InputError("Опишите, что нашли.", "finding")
     if severity not in SEVERITIES:

@@ -66,7 +66,7 @@ def _url(rule) -> str:
     url = rule.rule
     for arg in rule.arguments:
         converter = rule._converters[arg].__class__.__name__
-        url = re.sub(rf"<(?:[^:>]+:)?{arg}>", "999999" if converter == "IntegerConverter" else "x", url)
+        url = re.sub(rf"<(?:[^:>]+:)?{arg}>", "999999" if converter in ("IntegerConverter", "IdConverter") else "x", url)
     return url
 
 

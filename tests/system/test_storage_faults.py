@@ -18,9 +18,10 @@ from tests.conftest import Browser
 
 FULL = "на диске нет места — данные не сохранены"
 READONLY = "база данных доступна только для чтения — данные не сохранены"
-# A note pasted from a chat: longer than a page of the file, so it needs new pages (SQLite
-# keeps short rows in room left inside existing pages, which a full disk does not stop).
-NOTE = "Просил перезвонить после обеда. " + "Ездит на Хавейл Джолион, берёт оригинал и аналоги. " * 60
+# A note pasted from a Chinese parts catalogue (1,900 characters, within the 2,000 limit, but
+# 5.7 KB in UTF-8): more than a page of the file, so it needs new pages (SQLite keeps short rows
+# in room left inside existing pages, which a full disk does not stop).
+NOTE = "Каталог Haval: " + "长城汽车哈弗H6前刹车片总成" * 135
 
 
 def _fill_the_disk() -> None:
