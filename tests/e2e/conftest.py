@@ -19,7 +19,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 
 @pytest.fixture
-def live_server(app, staff):
+def live_server(app, staff, worker):
+    """The app on waitress, with huey in immediate mode standing in for the worker process
+    (uploads and «Проверить сейчас» run as tasks)."""
     from waitress import create_server
 
     server = create_server(app, host="127.0.0.1", port=0, threads=4, ident="prilavok-test")

@@ -121,6 +121,7 @@ class Sweep:
             response = self.browser.client.get(url, query_string=data, headers={"HX-Request": "true"} if htmx else {})
         else:
             response = self.browser.post(url, data, htmx=htmx)
+        response.close()  # a file sent as the answer (a label preview) is closed with it
         self.requests += 1
         self.statuses[response.status_code] += 1
         short = {k: (v[:20] + "…" if len(v) > 20 else v) for k, v in data.items()}
