@@ -28,7 +28,6 @@ LONG_MODULES: dict[str, str] = {
     "hardware/modem/__init__.py": "the AT driver (603 lines): just over, not part of issue 12's split",
     "appliance/workshop/work_orders.py": "work orders and their part lines (~630 lines); the thin-views item of "
                                          "issue 12 moves the booking defaults and status rules, then it splits",
-    "web/workshop.py": "the workshop views (~600 lines); the thin-views item of issue 12 moves rules out of them",
 }
 
 # `try: import ... except ImportError` around our own modules still there, each with its owner.
