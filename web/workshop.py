@@ -142,7 +142,7 @@ def _id(value) -> int:
     return forms.row_id(value) or 0
 
 
-def _form_context(form, error=None, field=None):
+def _form_context(form):
     booking = Booking.get_or_none(Booking.id == _id(form.get("booking_id"))) if form.get("booking_id") else None
     customer = None
     if booking:
@@ -158,8 +158,8 @@ def _form_context(form, error=None, field=None):
     inspection = None
     if booking and booking.vehicle_id:
         inspection = work_orders.open_inspection(booking.vehicle)
-    return {"form": form, "booking": booking, "customer": customer, "vehicles": vehicles, "error": error,
-            "field": field, "bays": schedule.active_bays(), "mechanics": work_orders.mechanics(), "kinds": KINDS,
+    return {"form": form, "booking": booking, "customer": customer, "vehicles": vehicles, "error": None,
+            "field": None, "bays": schedule.active_bays(), "mechanics": work_orders.mechanics(), "kinds": KINDS,
             "inspection": inspection, "hours": schedule.hours()}
 
 
@@ -203,7 +203,8 @@ def create_order():
         car = VehicleInput(make=form.get("make", ""), model=form.get("model", ""), plate=form.get("plate", ""))
         booking_id = _int(form.get("booking_id"), "booking")
         customer_id = None if booking_id else _int(form.get("customer_id"), "customer")
-        wo = planning.plan(data, actor(), booking_id=booking_id, customer_id=customer_id, phone=form.get("phone", ""), name=form.get("name", ""), car=car)
+        wo = planning.plan(data, actor(), booking_id=booking_id, customer_id=customer_id,
+                           phone=form.get("phone", ""), name=form.get("name", ""), car=car)
     except InputError as exc:
         return refused(exc, "workshop/_order_form.html", **_form_context(form))
     if request.htmx:
@@ -249,11 +250,11 @@ def move(wo_id: int):
 
 # --- the work order -------------------------------------------------------------------
 
-def _order_context(wo: WorkOrder, error=None, field=None):
+def _order_context(wo: WorkOrder):
     return {"wo": wo, "totals": work_orders.totals(wo), "history": work_orders.history(wo),
             "transitions": planning.desk_actions(wo, actor()),
             "mechanics": work_orders.mechanics(), "kinds": KINDS, "severities": SEVERITIES,
-            "repairs": list(wo.repairs), "error": error, "field": field,
+            "repairs": list(wo.repairs), "error": None, "field": None,
             "open_inspection": work_orders.open_inspection(wo.vehicle) if planning.offers_inspection(wo) else None,
             "order_lines": work_orders.order_lines_for(wo) if planning.takes_order_parts(wo) else [],
             "order_statuses": work_orders.order_line_statuses(wo),

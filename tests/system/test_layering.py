@@ -26,8 +26,8 @@ LONG_MODULES: dict[str, str] = {
     "appliance/exchange/commerceml.py": "one streaming CommerceML reader (701 lines); split by element kind later",
     "appliance/purchasing/stock_watch.py": "h-bugs adds stock_on_order there; the lead splits it after that merge",
     "hardware/modem/__init__.py": "the AT driver (603 lines): just over, not part of issue 12's split",
-    "appliance/workshop/work_orders.py": "work orders and their part lines (~630 lines); the thin-views item of "
-                                         "issue 12 moves the booking defaults and status rules, then it splits",
+    "appliance/workshop/work_orders.py": "work orders and their part lines (~620 lines); the thin-views item moved "
+                                         "the view rules to workshop/planning.py; the tablet switch splits out next",
 }
 
 # `try: import ... except ImportError` around our own modules still there, each with its owner.
