@@ -159,8 +159,7 @@ def attach(origin_id: int):
     phone = request.form.get("phone", "").strip() or origin.phone
     name = request.form.get("name", "").strip() or origin.customer_name
     try:
-        customer, created = customers.get_or_create_by_phone(phone, name, actor=actor(),
-                                                             source="walk_in")
+        customer, created = customers.find_or_create_walk_in(phone, name, actor())
     except InputError as exc:
         if request.headers.get("HX-Request"):
             return render_template("exchange/_unmatched_row.html", o=origin, error=exc.message), 422

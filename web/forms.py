@@ -69,6 +69,13 @@ def hidden_int(form, name: str, lo: int = 0, hi: int = parse.MAX_ID) -> int | No
         abort(400)
 
 
+def refused(exc: InputError, template: str, **context):
+    """A form the appliance refused: logged, shown again with the reason by its field, 422.
+    `context` is what the template needs besides `error` and `field` (which this sets)."""
+    log.info("%s %s refused: %s (%s)", request.method, request.path, exc.message, exc.field)
+    return render_template(template, **{**context, "error": exc.message, "field": exc.field}), 422
+
+
 def form_token_field() -> Markup:
     """A create form's one-time token, new on every render (a page shown after a save must not
     carry the saved form's token, or its next send would be taken for a repeat)."""

@@ -6,25 +6,23 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from appliance import customers, forms, notifications
+from appliance import customers, forms, phones
 from appliance.clock import local_today
 from appliance.errors import InputError, NotFound
 from appliance.orders import arrival, reports, slips
+from appliance.orders import board as board_mod
 from appliance.orders import orders as orders_mod
 from appliance.orders.orders import Filters, LineInput
-from db import write_transaction
 from db.models.customers import Customer, Phone, Vehicle
 from db.models.orders import LINE_STATUSES, ORDER_STATUSES, Arrival, Order, OrderLine, ReceiptMatch
-from db.models.staff import Staff
 from jobs import orders as orders_jobs
 from web import background
 from web.auth import actor, permission_required, safe_next
-from web.forms import arg_id, hidden_id, hidden_int, once_per_form
+from web.forms import arg_id, hidden_id, hidden_int, once_per_form, refused
 
 bp = Blueprint("orders", __name__)
 log = logging.getLogger(__name__)
 
-BOARD_COLUMNS = ("new", "ordered", "confirmed", "shipped", "arrived")
 EMPTY_LINES = 3
 MAX_LINES = 60  # rows of the new-order form; more is not a parts order typed by a person
 
@@ -36,10 +34,6 @@ def _load(order_id: int) -> Order:
         return orders_mod.get(order_id)
     except NotFound:
         abort(404)
-
-
-def _managers() -> list[Staff]:
-    return list(Staff.select().where(Staff.active & Staff.role.in_(("owner", "manager"))).order_by(Staff.full_name))
 
 
 def _date_arg(name: str) -> dt.date | None:
@@ -60,7 +54,7 @@ def customer_orders(customer) -> list[dict]:
 
 @bp.app_template_global()
 def open_order_matches() -> int:
-    return ReceiptMatch.select().where(ReceiptMatch.state == "open").count()
+    return arrival.open_matches().count()
 
 
 def _tabs_context() -> dict:
@@ -90,10 +84,9 @@ def index():
     rows = _list_rows(filters)
     if request.htmx and request.htmx.target == "order-rows":
         return render_template("orders/_rows.html", rows=rows)
-    pending = [a for a in arrival.recent_arrivals(5) if a.slips_job_id is None
-               and any(o.status == "arrived" for o in arrival.arrival_orders(a))]
+    pending = arrival.waiting_for_slips(5)
     return render_template("orders/index.html", rows=rows, f=filters, statuses=ORDER_STATUSES,
-                           managers=_managers(), suppliers=orders_mod.supplier_choices(), pending=pending,
+                           managers=board_mod.managers(), suppliers=orders_mod.supplier_choices(), pending=pending,
                            printer_down=slips.printer_down(), **_tabs_context())
 
 
@@ -101,7 +94,7 @@ def index():
 @permission_required("order.edit")
 def batch():
     ids = forms.row_ids(request.form.getlist("order"))
-    chosen = list(Order.select().where(Order.id.in_(ids or [0]) & Order.deleted_at.is_null()).order_by(Order.id))
+    chosen = board_mod.chosen(ids)
     action = request.form.get("action", "")
     back = safe_next(request.form.get("back"), url_for("orders.index"))
     if not chosen:
@@ -115,11 +108,7 @@ def batch():
             job = slips.print_slips(chosen, actor())
             flash(f"Бланки отправлены на печать: {len(chosen)} шт. (задание {job.id}).")
         elif action == "sms":
-            sent = 0
-            with write_transaction():
-                for order in chosen:
-                    if arrival.send_arrival_sms(order) is not None:
-                        sent += 1
+            sent = arrival.send_arrival_sms_all(chosen)
             skipped = len(chosen) - sent
             flash(f"SMS о поступлении поставлено в очередь: {sent}."
                   + (f" Пропущено {skipped}: заказ ещё не пришёл или SMS уже отправляли." if skipped else ""))
@@ -133,25 +122,12 @@ def batch():
 
 # --- the board -----------------------------------------------------------------------------
 
-def _board_columns() -> list[tuple[str, str, list[dict]]]:
-    rows = list(Order.select(Order, Customer).join(Customer).where(
-        Order.deleted_at.is_null() & Order.status.in_(BOARD_COLUMNS)).order_by(Order.promised_date, Order.id))
-    lines = orders_mod.lines_by_order([o.id for o in rows])
-    columns = []
-    for status in BOARD_COLUMNS:
-        cards = [{"order": o, "lines": lines.get(o.id, []), "late": orders_mod.is_late(o),
-                  "refused": any(ln.status == "refused" for ln in lines.get(o.id, []))}
-                 for o in rows if o.status == status]
-        columns.append((status, ORDER_STATUSES[status], cards))
-    return columns
-
-
 @bp.route("/orders/board")
 @permission_required("order.view")
 def board():
     if request.htmx and request.htmx.target == "board":
-        return render_template("orders/_board.html", columns=_board_columns())
-    return render_template("orders/board.html", columns=_board_columns(), **_tabs_context())
+        return render_template("orders/_board.html", columns=board_mod.board())
+    return render_template("orders/board.html", columns=board_mod.board(), **_tabs_context())
 
 
 @bp.route("/orders/<int:order_id>/move", methods=["POST"])
@@ -172,7 +148,7 @@ def move(order_id: int):
         error = exc.message
         log.info("order %s move to %s refused: %s", order_id, to, exc.message)
     if request.htmx and request.form.get("from") == "board":
-        response = render_template("orders/_board.html", columns=_board_columns(), error=error)
+        response = render_template("orders/_board.html", columns=board_mod.board(), error=error)
         return response
     if error:
         flash(error, "error")
@@ -232,52 +208,43 @@ def new():
         if customer is None:
             abort(404)
         customer = customers.survivor(customer)
-    error = field = None
     if request.method == "POST":
         try:
             order = _create_from_form(form, customer)
         except InputError as exc:
-            error, field = exc.message, exc.field
-            log.info("order form refused: %s (%s)", exc.message, exc.field)
-        else:
-            flash(f"Заказ №{order.id} создан. Обещали к {order.promised_date:%d.%m.%Y}.")
-            return redirect(url_for("orders.show", order_id=order.id))
+            return refused(exc, "orders/new.html", **_new_context(form, customer))
+        flash(f"Заказ №{order.id} создан. Обещали к {order.promised_date:%d.%m.%Y}.")
+        return redirect(url_for("orders.show", order_id=order.id))
+    return render_template("orders/new.html", **_new_context(form, customer))
+
+
+def _new_context(form, customer: Customer | None) -> dict:
     vehicles = list(customer.vehicles.where(Vehicle.deleted_at.is_null())) if customer else []
     phone = ""
     if customer:
         row = customer.phones.order_by(Phone.is_primary.desc()).first()
         phone = row.e164 if row else ""
-    return render_template("orders/new.html", form=form, customer=customer, vehicles=vehicles, phone=phone,
-                           lines=_form_lines(form, []), error=error, field=field, managers=_managers(),
-                           suppliers=orders_mod.supplier_choices(), today=local_today(),
-                           **_tabs_context()), (422 if error else 200)
+    return dict(form=form, customer=customer, vehicles=vehicles, phone=phone, lines=_form_lines(form, []),
+                error=None, field=None, managers=board_mod.managers(), suppliers=orders_mod.supplier_choices(),
+                today=local_today(), **_tabs_context())
 
 
 def _create_from_form(form, customer: Customer | None) -> Order:
-    vehicle = None
     lines = _lines_from_form(form)
-    manager = _manager(form)
-    with write_transaction():
-        if customer is None:
-            number = form.get("phone", "")
-            customer, created = customers.get_or_create_by_phone(number, form.get("name", "").strip(), actor(),
-                                                                  source="walk_in")
-            if created:
-                log.info("order form: new customer %s created from phone", customer.id)
-        vehicle_id = forms.row_id(form.get("vehicle"))
-        if vehicle_id:
-            vehicle = Vehicle.get_or_none(Vehicle.id == vehicle_id)
-        return orders_mod.create_order(customer, lines, actor(), manager=manager or actor(), vehicle=vehicle,
-                                       promised_date=form.get("promised_date", ""),
-                                       prepayment=form.get("prepayment", ""), comment=form.get("comment", ""))
+    values = dict(manager=_manager(form) or actor(), vehicle=board_mod.vehicle(forms.row_id(form.get("vehicle"))),
+                  promised_date=form.get("promised_date", ""), prepayment=form.get("prepayment", ""),
+                  comment=form.get("comment", ""))
+    if customer is None:
+        return orders_mod.create_walk_in(form.get("phone", ""), form.get("name", ""), lines, actor(), **values)
+    return orders_mod.create_order(customer, lines, actor(), **values)
 
 
-def _manager(form) -> Staff | None:
+def _manager(form):
     """The manager picked in the form's list; a value that is no one on the list is refused."""
     raw = form.get("manager", "")
     if not str(raw).strip():
         return None
-    manager = Staff.get_or_none(Staff.id == forms.row_id(raw)) if forms.row_id(raw) else None
+    manager = board_mod.manager(forms.row_id(raw))
     if manager is None:
         raise InputError("Выберите менеджера из списка.", "manager")
     return manager
@@ -301,8 +268,6 @@ def promise():
 @bp.route("/orders/phone-check")
 @permission_required("order.create")
 def phone_check():
-    from appliance import phones
-
     try:
         existing = customers.find_by_phone(phones.normalize(request.args.get("phone", "")))
         bad = None
@@ -324,15 +289,11 @@ def _order_context(order: Order) -> dict:
         "supplier_note": orders_mod.supplier_settings_note(lines),
         "sms": arrival.sms_message(order.arrival_sms_id), "reminder": arrival.sms_message(order.reminder_sms_id),
         "job": job, "printer_down": slips.printer_down(), "phone": phone.e164 if phone else "",
-        "allowed": orders_mod.ALLOWED, "line_statuses": LINE_STATUSES, "managers": _managers(),
+        "allowed": orders_mod.ALLOWED, "line_statuses": LINE_STATUSES, "managers": board_mod.managers(),
         "supplier_names": dict(orders_mod.supplier_choices()), "suppliers": orders_mod.supplier_choices(),
-        "problems": list(notifications.open_items("order_problem").where(
-            notifications.Notification.key.startswith(f"order:{order.id}:"))),
+        "problems": board_mod.problems(order),
         "hold_until": arrival.hold_until(order) if order.arrived_at else None,
-        "can_arrive": any(ln.status in ("new", "ordered", "confirmed", "shipped") for ln in lines),
-        "can_issue": any(ln.status == "arrived" for ln in lines),
-        "can_order": any(ln.status == "new" for ln in lines),
-        "can_api": bool({ln.supplier for ln in lines if ln.status == "new"} & orders_mod.api_supplier_codes()),
+        **board_mod.actions(lines),
         **_tabs_context(),
     }
 
@@ -473,8 +434,7 @@ def print_slip(order_id: int):
 @permission_required("sms.send")
 def send_sms(order_id: int):
     order = _load(order_id)
-    with write_transaction():
-        message = arrival.send_arrival_sms(order)
+    message = arrival.send_arrival_sms(order)
     if message is None:
         return _back_to(order, error="SMS не отправлено: заказ ещё не пришёл целиком или SMS уже отправляли.")
     return _back_to(order, "SMS о поступлении поставлено в очередь.")
@@ -500,7 +460,7 @@ def arrival_slips(arrival_id: int):
             flash(f"Отправлено на печать одним заданием: {len(chosen)} бланк(ов). Задание {job.id}.")
         return redirect(url_for("orders.arrival_slips", arrival_id=arrival_id))
     lines = orders_mod.lines_by_order([o.id for o in orders])
-    matches = list(row.matches.where(ReceiptMatch.state == "open"))
+    matches = list(arrival.open_matches(row.id))
     return render_template("orders/arrival.html", arrival=row, orders=orders, lines=lines, matches=matches,
                            job=slips.print_job(row.slips_job_id), printer_down=slips.printer_down(),
                            **_tabs_context())
@@ -510,16 +470,18 @@ def arrival_slips(arrival_id: int):
 @permission_required("order.receive")
 def arrive():
     """Goods came without a 1C receipt yet: scan the supplier's label or type the article."""
-    result = error = None
+    result = None
     if request.method == "POST":
         try:
             result = arrival.arrive_typed(request.form.get("article", ""), request.form.get("brand", ""),
                                           request.form.get("qty", "1"), actor())
         except InputError as exc:
-            error = exc.message
-    recent = list(arrival.recent_arrivals(10))
-    return render_template("orders/arrive.html", result=result, error=error, recent=recent, form=request.form,
-                           **_tabs_context()), (422 if error else 200)
+            return refused(exc, "orders/arrive.html", result=None, **_arrive_context())
+    return render_template("orders/arrive.html", result=result, error=None, **_arrive_context())
+
+
+def _arrive_context() -> dict:
+    return dict(recent=list(arrival.recent_arrivals(10)), form=request.form, **_tabs_context())
 
 
 @bp.route("/orders/matches")

@@ -27,23 +27,17 @@ from flask import (
 )
 from flask_login import current_user, login_user
 
-from appliance import audit, clock, customers, forms, permissions, settings
+from appliance import audit, clock, customers, forms, permissions, phones, settings
 from appliance.clock import local_to_utc, to_local
 from appliance.customers import VehicleInput
 from appliance.errors import InputError
-from appliance.workshop import bookings, devices, reports, schedule, website, work_orders
-from appliance.workshop.work_orders import (
-    ACTION_LABELS,
-    BOARD_ACTIONS,
-    STATUS_ACTIONS,
-    TRANSITIONS,
-    OrderInput,
-)
+from appliance.workshop import bookings, devices, planning, reports, schedule, website, work_orders
+from appliance.workshop.work_orders import OrderInput
 from db.models.customers import Customer, Vehicle
-from db.models.workshop import BOOKING_SOURCES, KINDS, SEVERITIES, STATUSES, Booking, WorkOrder
+from db.models.workshop import BOOKING_SOURCES, KINDS, SEVERITIES, STATUSES, Booking, DeviceToken, WorkOrder
 from web.auth import actor, permission_required, safe_next
 from web.extensions import csrf
-from web.forms import arg_id, once_per_form
+from web.forms import arg_id, once_per_form, refused
 
 bp = Blueprint("workshop", __name__)
 log = logging.getLogger(__name__)
@@ -148,7 +142,7 @@ def _id(value) -> int:
     return forms.row_id(value) or 0
 
 
-def _form_context(form, error=None, field=None):
+def _form_context(form):
     booking = Booking.get_or_none(Booking.id == _id(form.get("booking_id"))) if form.get("booking_id") else None
     customer = None
     if booking:
@@ -157,7 +151,6 @@ def _form_context(form, error=None, field=None):
         customer = Customer.get_or_none(Customer.id == _id(form.get("customer_id")))
     elif form.get("phone"):
         try:
-            from appliance import phones
             customer = customers.find_by_phone(phones.normalize(form.get("phone")))
         except InputError:
             customer = None
@@ -165,8 +158,8 @@ def _form_context(form, error=None, field=None):
     inspection = None
     if booking and booking.vehicle_id:
         inspection = work_orders.open_inspection(booking.vehicle)
-    return {"form": form, "booking": booking, "customer": customer, "vehicles": vehicles, "error": error,
-            "field": field, "bays": schedule.active_bays(), "mechanics": work_orders.mechanics(), "kinds": KINDS,
+    return {"form": form, "booking": booking, "customer": customer, "vehicles": vehicles, "error": None,
+            "field": None, "bays": schedule.active_bays(), "mechanics": work_orders.mechanics(), "kinds": KINDS,
             "inspection": inspection, "hours": schedule.hours()}
 
 
@@ -175,16 +168,10 @@ def _form_context(form, error=None, field=None):
 def new_order():
     """The dialog after a click on an empty slot (or a booking dropped onto the grid)."""
     form = dict(request.args.items())
-    hours = schedule.hours()
     if form.get("start") and not form.get("end"):
-        try:
-            hh, mm = form["start"].split(":")
-            minutes = int(hh) * 60 + int(mm) + settings.get().getint("workshop", "default_duration_minutes")
-            close = hours.closes.hour * 60 + hours.closes.minute
-            minutes = min(minutes, close)
-            form["end"] = f"{minutes // 60:02d}:{minutes % 60:02d}"
-        except ValueError:
-            pass
+        end = planning.default_end(form["start"])
+        if end:
+            form["end"] = end
     form.setdefault("date", clock.local_today().isoformat())
     if form.get("booking_id"):
         booking = Booking.get_or_none(Booking.id == _id(form["booking_id"]))
@@ -213,25 +200,13 @@ def create_order():
                           mileage=_mileage(form.get("mileage")),
                           inspection_id=_int(form.get("inspection_id"), "inspection") if form.get("link_inspection") else None,
                           link_open_inspection=not form.get("inspection_id") or bool(form.get("link_inspection")))
+        car = VehicleInput(make=form.get("make", ""), model=form.get("model", ""), plate=form.get("plate", ""))
         booking_id = _int(form.get("booking_id"), "booking")
-        if booking_id:
-            booking = Booking.get_or_none(Booking.id == booking_id)
-            if booking is None:
-                raise InputError("Запись не найдена.", "booking")
-            data.customer_id, data.booking_id = booking.customer_id, booking.id
-            data.vehicle_id = data.vehicle_id or booking.vehicle_id
-            if not data.complaint.strip():
-                data.complaint = work_orders.booking_complaint(booking)
-            wo = work_orders.create(data, actor())
-        elif form.get("customer_id"):
-            data.customer_id = _int(form.get("customer_id"), "customer")
-            wo = work_orders.create(data, actor())
-        else:
-            car = VehicleInput(make=form.get("make", ""), model=form.get("model", ""), plate=form.get("plate", ""))
-            wo = work_orders.create_for_phone(form.get("phone", ""), form.get("name", ""), car, data, actor())
+        customer_id = None if booking_id else _int(form.get("customer_id"), "customer")
+        wo = planning.plan(data, actor(), booking_id=booking_id, customer_id=customer_id,
+                           phone=form.get("phone", ""), name=form.get("name", ""), car=car)
     except InputError as exc:
-        log.info("work order refused: %s (%s)", exc.message, exc.field)
-        return render_template("workshop/_order_form.html", **_form_context(form, exc.message, exc.field)), 422
+        return refused(exc, "workshop/_order_form.html", **_form_context(form))
     if request.htmx:
         day = to_local(wo.planned_start).date()
         if form.get("shown") and form.get("shown") != day.isoformat():
@@ -275,17 +250,16 @@ def move(wo_id: int):
 
 # --- the work order -------------------------------------------------------------------
 
-def _order_context(wo: WorkOrder, error=None, field=None):
+def _order_context(wo: WorkOrder):
     return {"wo": wo, "totals": work_orders.totals(wo), "history": work_orders.history(wo),
-            "transitions": [(s, ACTION_LABELS.get(s, s)) for s in TRANSITIONS.get(wo.status, ())
-                            if permissions.can(actor(), STATUS_ACTIONS[s], wo)],
+            "transitions": planning.desk_actions(wo, actor()),
             "mechanics": work_orders.mechanics(), "kinds": KINDS, "severities": SEVERITIES,
-            "repairs": list(wo.repairs), "error": error, "field": field,
-            "open_inspection": work_orders.open_inspection(wo.vehicle) if wo.kind == "repair" and not wo.inspection_id else None,
-            "order_lines": work_orders.order_lines_for(wo) if wo.status not in ("handed_over", "cancelled") else [],
+            "repairs": list(wo.repairs), "error": None, "field": None,
+            "open_inspection": work_orders.open_inspection(wo.vehicle) if planning.offers_inspection(wo) else None,
+            "order_lines": work_orders.order_lines_for(wo) if planning.takes_order_parts(wo) else [],
             "order_statuses": work_orders.order_line_statuses(wo),
             "wo_day": to_local(wo.planned_start).date().isoformat(),
-            "bays": schedule.active_bays(), "movable": wo.status in schedule.BLOCKING,
+            "bays": schedule.active_bays(), "movable": planning.movable(wo),
             "wo_start": to_local(wo.planned_start).strftime("%H:%M"), "wo_end": to_local(wo.planned_end).strftime("%H:%M"), "audit_entries": list(audit.history("work_order", wo.id, 30))}
 
 
@@ -307,7 +281,7 @@ def update_order(wo_id: int):
                            _int(form["mechanic"], "mechanic") if "mechanic" in form else keep,
                            form.get("kind") or None)
     except InputError as exc:
-        return render_template("workshop/order.html", **_order_context(wo, exc.message, exc.field)), 422
+        return refused(exc, "workshop/order.html", **_order_context(wo))
     flash("Заказ-наряд сохранён.")
     return redirect(url_for("workshop.order", wo_id=wo.id))
 
@@ -345,7 +319,7 @@ def add_line(wo_id: int):
         else:
             abort(400)
     except InputError as exc:
-        return render_template("workshop/order.html", **_order_context(wo, exc.message, exc.field)), 422
+        return refused(exc, "workshop/order.html", **_order_context(wo))
     return redirect(url_for("workshop.order", wo_id=wo.id) + "#lines")
 
 
@@ -367,7 +341,7 @@ def price_line(wo_id: int, kind: str, line_id: int):
     try:
         work_orders.set_price(wo, kind, line_id, request.form.get("price"), actor())
     except InputError as exc:
-        return render_template("workshop/order.html", **_order_context(wo, exc.message, exc.field)), 422
+        return refused(exc, "workshop/order.html", **_order_context(wo))
     return redirect(url_for("workshop.order", wo_id=wo.id) + "#lines")
 
 
@@ -411,7 +385,6 @@ def key_label(wo_id: int):
 def new_booking():
     form = request.form if request.method == "POST" else request.args
     customer = Customer.get_or_none(Customer.id == _id(form.get("customer_id"))) if form.get("customer_id") else None
-    error = field = None
     if request.method == "POST":
         try:
             wish = None
@@ -424,15 +397,16 @@ def new_booking():
                 source=form.get("source", "phone"))
             booking = bookings.create_booking(data, actor())
         except InputError as exc:
-            error, field = exc.message, exc.field
-            log.info("booking refused: %s (%s)", exc.message, exc.field)
-        else:
-            flash(f"Запись добавлена: {bookings.describe(booking)}. Перетащите её на сетку, чтобы запланировать.")
-            day = to_local(booking.wish_at).date().isoformat() if booking.wish_at else None
-            return redirect(url_for("workshop.schedule", date=day, booking=booking.id))
+            return refused(exc, "workshop/booking_form.html", **_booking_context(form, customer))
+        flash(f"Запись добавлена: {bookings.describe(booking)}. Перетащите её на сетку, чтобы запланировать.")
+        day = to_local(booking.wish_at).date().isoformat() if booking.wish_at else None
+        return redirect(url_for("workshop.schedule", date=day, booking=booking.id))
+    return render_template("workshop/booking_form.html", **_booking_context(form, customer))
+
+
+def _booking_context(form, customer: Customer | None) -> dict:
     vehicles = list(customer.vehicles.where(Vehicle.deleted_at.is_null())) if customer else []
-    return render_template("workshop/booking_form.html", form=form, customer=customer, vehicles=vehicles,
-                           sources=BOOKING_SOURCES, error=error, field=field), (422 if error else 200)
+    return dict(form=form, customer=customer, vehicles=vehicles, sources=BOOKING_SOURCES, error=None, field=None)
 
 
 @bp.route("/workshop/bookings/<int:booking_id>/cancel", methods=["POST"])
@@ -481,12 +455,9 @@ def board_grid():
 
 
 def _popup(wo: WorkOrder, error: str | None = None, done: str | None = None):
-    may_change = permissions.can(actor(), "work_order.board_status", wo)
     return render_template("workshop/_board_popup.html", wo=wo, totals=work_orders.totals(wo), error=error, done=done,
-                           actions=[(s, label) for s, label in BOARD_ACTIONS.items()
-                                    if s in TRANSITIONS.get(wo.status, ()) or (wo.status == "planned" and s == "in_work")],
-                           may_change=may_change, mechanics=work_orders.mechanics(),
-                           is_display=current_user.role == "display")
+                           actions=planning.tablet_actions(wo), may_change=planning.tablet_may_change(actor(), wo),
+                           mechanics=work_orders.mechanics(), is_display=planning.is_tablet(current_user))
 
 
 @bp.route("/workshop/board/wo/<int:wo_id>")
@@ -534,20 +505,22 @@ def device_login(token: str):
 @bp.route("/workshop/devices", methods=["GET", "POST"])
 @permission_required("workshop.devices")
 def devices_page():
-    created = error = None
+    created = None
     if request.method == "POST":
         try:
             row, token = devices.create(request.form.get("kind", "display"), request.form.get("name", ""), actor())
         except InputError as exc:
-            error = exc.message
+            return refused(exc, "workshop/devices.html", **_devices_context(None))
+        if row.kind == "display":
+            created = (row, url_for("workshop.device_login", token=token, _external=True))
         else:
-            if row.kind == "display":
-                created = (row, url_for("workshop.device_login", token=token, _external=True))
-            else:
-                created = (row, token)
-    return render_template("workshop/devices.html", rows=devices.listing(), created=created, error=error,
-                           kinds=devices.KINDS,
-                           may_change=work_orders.mechanics_may_change_status()), (422 if error else 200)
+            created = (row, token)
+    return render_template("workshop/devices.html", **_devices_context(created))
+
+
+def _devices_context(created) -> dict:
+    return dict(rows=devices.listing(), created=created, error=None, kinds=devices.KINDS,
+                may_change=work_orders.mechanics_may_change_status())
 
 
 @bp.route("/workshop/devices/permission", methods=["POST"])
@@ -562,8 +535,6 @@ def board_permission():
 @bp.route("/workshop/devices/<int:token_id>/revoke", methods=["POST"])
 @permission_required("workshop.devices")
 def revoke_device(token_id: int):
-    from db.models.workshop import DeviceToken
-
     row = DeviceToken.get_or_none(DeviceToken.id == token_id)
     if row is None:
         abort(404)

@@ -155,6 +155,13 @@ def get_or_create_by_phone(number: str, name: str = "", actor=None, source: str 
     return create_customer(name or f"Клиент {phones.display(e164)}", [PhoneInput(e164)], actor, source), True
 
 
+def find_or_create_walk_in(number: str, name: str = "", actor=None) -> tuple[Customer, bool]:
+    """The counter's rule for a phone typed in a form (a new order, a 1C sale to attach): the
+    customer who has it, or a new walk-in customer named as typed (or by the phone).
+    Returns (customer, created)."""
+    return get_or_create_by_phone(number, (name or "").strip(), actor, source="walk_in")
+
+
 def update_customer(customer: Customer, version: int, actor, name: str, source: str, notes: str,
                     phone_list: list[PhoneInput], kind: str | None = None) -> Customer:
     """Save an edit made on a form opened at `version`; refuse if someone saved meanwhile.

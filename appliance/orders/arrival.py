@@ -25,6 +25,7 @@ from appliance.orders.lines import (
     awaited_lines,
     lines_of,
     money_text,
+    problem_key,
     recompute,
     setting_int,
     transition,
@@ -276,7 +277,7 @@ def after_arrival(order: Order, actor=None):
         if place:
             Order.update(shelf_place=place).where(Order.id == order.id).execute()
             order.shelf_place = place
-    notifications.resolve("order_problem", f"order:{order.id}:late", comment="пришло")
+    notifications.resolve("order_problem", problem_key(order, "late"), comment="пришло")
     return send_arrival_sms(order)
 
 
@@ -320,7 +321,20 @@ def sms_context(order: Order) -> dict:
 
 
 def send_arrival_sms(order: Order):
-    """One "your order arrived" SMS per order, when every awaited line is here; never twice."""
+    """One "your order arrived" SMS per order, when every awaited line is here; never twice.
+    The SMS, its mark on the order and the timeline entry are one transaction."""
+    with write_transaction():
+        return _send_arrival_sms(order)
+
+
+def send_arrival_sms_all(orders: list[Order]) -> int:
+    """The list's «SMS» button: the arrival SMS for each chosen order, in one transaction;
+    how many were queued (the rest had not arrived yet or were told already)."""
+    with write_transaction():
+        return sum(1 for order in orders if _send_arrival_sms(order) is not None)
+
+
+def _send_arrival_sms(order: Order):
     if order.arrival_sms_at is not None:
         return None
     lines = lines_of(order)
@@ -338,7 +352,7 @@ def send_arrival_sms(order: Order):
         log.warning("order %s: arrival SMS not queued: %s", order.id, exc.message)
         add_event(order, "sms", note=f"SMS о поступлении не отправлено: {exc.message}")
         notifications.raise_notification(
-            "order_problem", f"order:{order.id}:sms", f"Заказ №{order.id} пришёл, но SMS не отправить",
+            "order_problem", problem_key(order, "sms"), f"Заказ №{order.id} пришёл, но SMS не отправить",
             body=f"{exc.message} Позвоните клиенту «{order.customer.name}».", url=f"/orders/{order.id}",
             assignee=order.manager)
         return None
@@ -414,4 +428,10 @@ def arrival_orders(arrival: Arrival) -> list[Order]:
 
 def recent_arrivals(limit: int = 10):
     return Arrival.select().order_by(Arrival.created_at.desc(), Arrival.id.desc()).limit(limit)
+
+
+def waiting_for_slips(limit: int = 5) -> list[Arrival]:
+    """Recent arrivals whose slips were never printed while some of their orders wait on the shelf."""
+    return [a for a in recent_arrivals(limit) if a.slips_job_id is None
+            and any(o.status == "arrived" for o in arrival_orders(a))]
 

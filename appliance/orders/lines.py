@@ -26,6 +26,11 @@ ALLOWED: dict[str, tuple[str, ...]] = {
 MAX_QTY = 10_000  # pieces on one line: more is a typo
 
 
+def problem_key(order: Order | int, problem: str) -> str:
+    """The key of an order's notification ("order:12:late"); `problem=""` gives the prefix of all of them."""
+    return f"order:{getattr(order, 'id', order)}:{problem}"
+
+
 def setting_int(key: str) -> int:
     return settings.get().getint("orders", key)
 

@@ -16,7 +16,7 @@ from peewee import JOIN, fn
 
 from appliance import audit, clock, forms, notifications, parts, permissions, settings
 from appliance.clock import to_local
-from appliance.customers import survivor
+from appliance.customers import find_or_create_walk_in, survivor
 from appliance.errors import InputError, NotFound, StaleEdit
 from appliance.orders import arrival
 from appliance.orders.lines import (
@@ -25,6 +25,7 @@ from appliance.orders.lines import (
     add_event,
     lines_of,
     money_text,
+    problem_key,
     recompute,
     setting_int,
     transition,
@@ -269,6 +270,17 @@ def create_order(customer: Customer, lines: list[LineInput], actor=None, *, mana
     return order
 
 
+def create_walk_in(phone: str, name: str, lines: list[LineInput], actor=None, **kwargs) -> Order:
+    """A new order for a customer known by the phone typed at the counter (a new one if nobody
+    has it, see customers.find_or_create_walk_in): the customer and the order, all or nothing.
+    `kwargs` as for create_order."""
+    with write_transaction():
+        customer, created = find_or_create_walk_in(phone, name, actor)
+        if created:
+            log.info("order form: new customer %s created from phone", customer.id)
+        return create_order(customer, lines, actor, **kwargs)
+
+
 def copy_order(order: Order, actor=None) -> Order:
     """Re-order or replacement in one click: the same customer, car and lines, all new again."""
     lines = [LineInput(ln.article, ln.brand, ln.name, ln.qty, ln.price_kop, ln.supplier, ln.supplier_days, ln.notify)
@@ -408,7 +420,7 @@ def issue(order: Order, actor, paid="", line_ids: list[int] | None = None) -> li
         if order.status == "issued":
 
             for key in ("pickup", "decide"):
-                notifications.resolve("reminder" if key == "pickup" else "order_problem", f"order:{order.id}:{key}",
+                notifications.resolve("reminder" if key == "pickup" else "order_problem", problem_key(order, key),
                                       comment="заказ выдан")
     return lines
 

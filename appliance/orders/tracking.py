@@ -20,6 +20,7 @@ from appliance.errors import InputError
 from appliance.orders import arrival as arrival_mod
 from appliance.orders import orders as orders_mod
 from appliance.orders.lines import add_event, setting_int, transition
+from appliance.orders.lines import problem_key as key
 from appliance.suppliers import registry
 from appliance.suppliers.base import SupplierError
 from db import write_transaction
@@ -29,10 +30,6 @@ from db.models.suppliers import SupplierOrder, SupplierOrderLine
 log = logging.getLogger(__name__)
 
 PROBLEMS = ("forgot", "refused", "late")
-
-
-def key(order: Order | int, problem: str) -> str:
-    return f"order:{getattr(order, 'id', order)}:{problem}"
 
 
 @dataclasses.dataclass

@@ -12,6 +12,7 @@ import re
 import secrets
 
 from appliance import audit, clock, permissions, settings
+from appliance import staff as staff_mod
 from appliance.errors import InputError
 from db import write_transaction
 from db.models.staff import Staff
@@ -40,8 +41,6 @@ def _username(name: str) -> str:
 
 def create(kind: str, name: str, actor=None) -> tuple[DeviceToken, str]:
     """A new token; returns the row and the token text (shown once, never stored)."""
-    from appliance import staff as staff_mod
-
     permissions.require(actor, "workshop.devices")
 
     name = (name or "").strip()

@@ -16,7 +16,7 @@ from decimal import Decimal
 from appliance import audit, clock, customers, forms, notifications, permissions, settings, vehicles
 from appliance.errors import InputError
 from appliance.printing import queue_labels
-from appliance.workshop import schedule
+from appliance.workshop import devices, schedule
 from appliance.workshop.bookings import notification_key
 from db import write_transaction
 from db.models.customers import Customer, Vehicle
@@ -327,8 +327,6 @@ def set_mechanics_may_change_status(allowed: bool, actor) -> None:
 
 def board_set_status(wo: WorkOrder, new: str, mechanic_id, device_user) -> WorkOrder:
     """A mechanic's tap on the wall tablet, recorded as that mechanic via that tablet."""
-    from appliance.workshop import devices
-
     if new not in BOARD_ACTIONS:
         raise InputError("С табло можно отметить только «начал», «ждём запчасти» и «готово».")
     permissions.require(device_user, "work_order.board_status", wo)
