@@ -12,11 +12,11 @@ import string
 
 import peewee
 
-from appliance import audit, phones, settings
+from appliance import audit, customers, phones, settings
 from appliance.clock import local_now, utcnow
 from appliance.errors import InputError
 from db import write_transaction
-from db.models.customers import Customer, Phone
+from db.models.customers import Customer
 from db.models.sms import KINDS, STATUSES, SmsMessage, SmsOptOut, SmsTemplate
 from hardware.modem import pdu
 
@@ -153,14 +153,6 @@ def opt_in(phone: str, actor=None) -> None:
             audit.record(actor, "sms.opt_in", ("sms_opt_out", phone), {"phone": [phone, None]})
 
 
-def customer_phone(customer: Customer) -> str:
-    rows = list(Phone.select().where(Phone.customer == customer)
-                .order_by(Phone.is_primary.desc(), (Phone.kind == "mobile").desc(), Phone.id))
-    if not rows:
-        raise InputError(f"У клиента «{customer.name}» нет телефона для SMS.", "phone")
-    return rows[0].e164
-
-
 def queue_sms(customer: Customer | None = None, template_code: str | None = None, context: dict | None = None,
               phone: str | None = None, kind: str = "service", dedupe_key: str | None = None, actor=None,
               text: str | None = None) -> SmsMessage:
@@ -185,13 +177,11 @@ def queue_sms(customer: Customer | None = None, template_code: str | None = None
         raise InputError("Текст SMS пуст.", "text")
     if kind not in ("service", "marketing"):
         raise InputError(f"Неизвестный вид SMS «{kind}».", "kind")
-    number = phones.normalize(phone) if phone else (customer_phone(customer) if customer else None)
+    number = phones.normalize(phone) if phone else (customers.phone_for_sms(customer) if customer else None)
     if number is None:
         raise InputError("Кому отправить SMS? Укажите клиента или номер.", "phone")
     if customer is None:
-        from appliance.customers import find_by_phone
-
-        customer = find_by_phone(number)
+        customer = customers.find_by_phone(number)
     _refuse_opted_out(kind, number)
     seg = pdu.segment(body)
     if seg.parts > MAX_PARTS:
