@@ -6,6 +6,7 @@ process owns the modem and drains the outbox (appliance.sms.outbox).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import string
@@ -231,6 +232,30 @@ def log_rows(direction: str = "", status: str = "", kind: str = "", query: str =
             cond |= SmsMessage.phone.contains(digits)
         q = q.where(cond)
     return list(q.order_by(SmsMessage.id.desc()).limit(limit))
+
+
+@dataclasses.dataclass
+class LogCounts:
+    """The lines above the SMS log: how many phones said СТОП, how many SMS may or may not have gone."""
+
+    opted_out: int
+    uncertain: int
+
+
+def log_counts() -> LogCounts:
+    return LogCounts(opted_out=SmsOptOut.select().count(),
+                     uncertain=SmsMessage.select().where(SmsMessage.status == "uncertain").count())
+
+
+def templates() -> list[SmsTemplate]:
+    """Every template, in the order the owner's page lists them."""
+    return list(SmsTemplate.select().order_by(SmsTemplate.id))
+
+
+def probe_text() -> str:
+    """The devices page's test SMS as the "test" template renders it; empty when there is no such template."""
+    row = SmsTemplate.get_or_none(SmsTemplate.code == "test")
+    return render(row.body) if row else ""
 
 
 def is_stop_reply(text: str) -> bool:

@@ -120,7 +120,7 @@ def test_editing_a_car_to_another_customers_vin_is_refused(ivanov, staff):
 
 
 def test_recent_customers_are_the_last_visitors_first(db, staff):
-    never = customers.create_customer("Никогда", [PhoneInput("89031110001")])
+    customers.create_customer("Никогда", [PhoneInput("89031110001")])
     old = customers.create_customer("Давно", [PhoneInput("89031110002")])
     new = customers.create_customer("Вчера", [PhoneInput("89031110003")])
     gone = customers.create_customer("Удалён", [PhoneInput("89031110004")])

@@ -1,5 +1,6 @@
 """The audit page's query and the staff lists, moved out of web/system.py and web/customers.py."""
-from appliance import audit, staff as staff_mod
+from appliance import audit
+from appliance import staff as staff_mod
 from db.models.audit import AuditEntry
 
 
