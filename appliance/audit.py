@@ -79,5 +79,16 @@ def history_of_customer(customer_id: int, vehicle_ids: list[int], limit: int = 4
     return AuditEntry.select().where(where).order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit)
 
 
+def log_page(object_type: str = "", actor_id: int | None = None, page: int = 1,
+             per_page: int = 100) -> list[tuple[AuditEntry, dict]]:
+    """The audit page: newest first, filtered by object kind and by who acted; each with its changes."""
+    query = AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if object_type:
+        query = query.where(AuditEntry.object_type == object_type)
+    if actor_id:
+        query = query.where(AuditEntry.actor == actor_id)
+    return [(e, changes_of(e)) for e in query.paginate(page, per_page)]
+
+
 def changes_of(entry: AuditEntry) -> dict:
     return json.loads(entry.changes) if entry.changes else {}

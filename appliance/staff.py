@@ -18,6 +18,21 @@ log = logging.getLogger(__name__)
 DEMO_PASSWORD = "demo"
 
 
+def names() -> dict[int, str]:
+    """Every account's full name by id, switched-off ones too (history shows who did what)."""
+    return {s.id: s.full_name for s in Staff.select(Staff.id, Staff.full_name)}
+
+
+def listed() -> list[Staff]:
+    """The staff page's list: active accounts first, then by name."""
+    return list(Staff.select().order_by(Staff.active.desc(), Staff.full_name))
+
+
+def by_name() -> list[Staff]:
+    """Every account by name, for a filter's drop-down."""
+    return list(Staff.select().order_by(Staff.full_name))
+
+
 def create_staff(username: str, full_name: str, role: str, password: str, actor=None) -> Staff:
     username = forms.text(username, "username", "Логин", forms.SHORT_LEN).lower()
     full_name = forms.text(full_name, "full_name", "ФИО", forms.NAME_LEN)

@@ -8,6 +8,7 @@ from huey import crontab
 
 from appliance import settings
 from appliance.purchasing import stock_watch
+from appliance.suppliers import registry
 from jobs import huey
 from jobs.runtime import with_database
 
@@ -57,3 +58,10 @@ def poll_supplier_statuses():
 def stock_check_now():
     """The reorder page's «Проверить сейчас»: the nightly run, now; the answer the page shows."""
     return stock_watch.run().text_ru()
+
+
+@huey.task()
+@with_database
+def check_supplier_link(code: str):
+    """The suppliers page's «Проверить связь» (and the check after a save): the answer the page shows."""
+    return registry.check_link(code)[1]

@@ -5,11 +5,10 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from appliance import audit, customers, forms, lookup, phones
+from appliance import audit, customers, forms, lookup, phones, staff
 from appliance.customers import PhoneInput, VehicleInput
 from appliance.errors import InputError, NotFound
-from db.models.customers import SOURCES, Customer, Phone, Vehicle
-from db.models.staff import Staff
+from db.models.customers import SOURCES, Customer, Vehicle
 from web.auth import actor, permission_required
 from web.forms import hidden_id, hidden_int, once_per_form
 
@@ -73,7 +72,7 @@ def _load(customer_id: int) -> Customer:
 def index():
     q = request.args.get("q", "")
     hits = customers.search(q) if q else []
-    recent = [] if q else list(customers.live().order_by(Customer.last_visit_at.desc(nulls="LAST")).limit(15))
+    recent = [] if q else customers.recent(15)
     if request.htmx:
         return render_template("customers/_results.html", hits=hits, q=q)
     return render_template("customers/index.html", hits=hits, q=q, recent=recent)
@@ -137,16 +136,12 @@ def card(customer_id: int):
     customer = _load(customer_id)
     if customer.id != customer_id:
         return redirect(url_for("customers.card", customer_id=customer.id))
-    phone_rows = list(customer.phones.order_by(Phone.is_primary.desc(), Phone.id))
-    vehicle_rows = list(customer.vehicles.where(Vehicle.deleted_at.is_null()).order_by(Vehicle.id))
+    phone_rows = list(customers.phones_of(customer))
+    vehicle_rows = list(customer.live_vehicles())
     history = [(e, audit.changes_of(e)) for e in audit.history_of_customer(customer.id, [v.id for v in vehicle_rows])]
     return render_template("customers/card.html", customer=customer, phones=phone_rows, vehicles=vehicle_rows,
                            stats=customers.stats(customer), sales=list(customers.purchases(customer)),
-                           history=history, sections=CARD_SECTIONS, staff_names=_staff_names())
-
-
-def _staff_names() -> dict[int, str]:
-    return {s.id: s.full_name for s in Staff.select(Staff.id, Staff.full_name)}
+                           history=history, sections=CARD_SECTIONS, staff_names=staff.names())
 
 
 @bp.route("/customers/<int:customer_id>/edit", methods=["GET", "POST"])
@@ -171,7 +166,7 @@ def edit(customer_id: int):
             flash("Изменения сохранены.")
             return redirect(url_for("customers.card", customer_id=customer.id))
     else:
-        phone_rows = list(customer.phones.order_by(Phone.is_primary.desc(), Phone.id))
+        phone_rows = list(customers.phones_of(customer))
         form = {"name": customer.name, "source": customer.source, "notes": customer.notes, "kind": customer.kind,
                 "version": customer.version, "phones": [(p.e164, p.kind) for p in phone_rows]}
     return render_template("customers/form.html", form=form, error=error, field=field, existing=None,
@@ -218,7 +213,7 @@ def edit_vehicle(customer_id: int, vehicle_id: int):
 def _vehicle_saved(customer):
     """After a car is saved: the fresh list for htmx, the card for a plain form post."""
     if request.htmx:
-        vehicle_rows = list(customer.vehicles.where(Vehicle.deleted_at.is_null()).order_by(Vehicle.id))
+        vehicle_rows = list(customer.live_vehicles())
         return render_template("customers/_vehicles.html", customer=customer, vehicles=vehicle_rows)
     return redirect(url_for("customers.card", customer_id=customer.id))
 

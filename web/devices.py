@@ -6,11 +6,9 @@ import logging
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from appliance import settings, sms
+from appliance import sms
 from appliance.errors import InputError
 from appliance.sms import outbox as sms_outbox
-from db import write_transaction
-from db.models.sms import ModemStatus, SmsMessage
 from web.auth import actor, permission_required
 
 log = logging.getLogger(__name__)
@@ -18,32 +16,18 @@ log = logging.getLogger(__name__)
 bp = Blueprint("devices", __name__, url_prefix="/devices")
 
 
-def modem_panel() -> dict:
-    row = ModemStatus.get_or_none(ModemStatus.id == 1) or ModemStatus(id=1)
-    out = SmsMessage.select().where(SmsMessage.direction == "out")
-    bars = 0
-    if row.signal_rssi is not None:
-        bars = 1 + (row.signal_rssi >= 10) + (row.signal_rssi >= 15) + (row.signal_rssi >= 20)
-    port = settings.get().get("modem", "port")
-    return {"m": row, "bars": bars, "simulated": port == "sim", "port_setting": port,
-            "process_alive": sms_outbox.devices_process_alive(),
-            "queued": out.where(SmsMessage.status.in_(["queued", "sending"])).count(),
-            "uncertain": out.where(SmsMessage.status == "uncertain").count(),
-            "failed": out.where(SmsMessage.status == "failed").count()}
-
-
 @bp.route("")
 @permission_required("devices.manage")
 def index():
-    test_text = sms.render(sms.template("test").body) if sms.SmsTemplate.get_or_none(code="test") else ""
-    return render_template("devices/index.html", panel=modem_panel(), test_text=test_text,
+    test_text = sms.probe_text()
+    return render_template("devices/index.html", panel=sms_outbox.modem_panel(), test_text=test_text,
                            counter=sms.counter(test_text), form={})
 
 
 @bp.route("/modem")
 @permission_required("devices.manage")
 def modem():
-    return render_template("devices/_modem.html", panel=modem_panel())
+    return render_template("devices/_modem.html", panel=sms_outbox.modem_panel())
 
 
 @bp.route("/test-sms", methods=["POST"])
@@ -51,12 +35,11 @@ def modem():
 def test_sms():
     phone, text = request.form.get("phone", ""), request.form.get("text", "")
     try:
-        with write_transaction():
-            msg = sms.queue_sms(phone=phone, text=text or None, template_code=None if text.strip() else "test",
-                                actor=actor())
+        msg = sms.queue_sms(phone=phone, text=text or None, template_code=None if text.strip() else "test",
+                            actor=actor())
     except InputError as exc:
         log.info("test SMS refused: %s", exc.message)
-        return render_template("devices/index.html", panel=modem_panel(), test_text=text,
+        return render_template("devices/index.html", panel=sms_outbox.modem_panel(), test_text=text,
                                counter=sms.counter(text), form={"phone": phone}, error=exc), 422
     flash(f"Пробное SMS №{msg.id} поставлено в очередь на {msg.phone}.", "ok")
     return redirect(url_for("sms.log", direction="out"))

@@ -13,7 +13,7 @@ from appliance.orders import arrival, reports, slips
 from appliance.orders import board as board_mod
 from appliance.orders import orders as orders_mod
 from appliance.orders.orders import Filters, LineInput
-from db.models.customers import Customer, Phone, Vehicle
+from db.models.customers import Customer, Vehicle
 from db.models.orders import LINE_STATUSES, ORDER_STATUSES, Arrival, Order, OrderLine, ReceiptMatch
 from jobs import orders as orders_jobs
 from web import background
@@ -222,7 +222,7 @@ def _new_context(form, customer: Customer | None) -> dict:
     vehicles = list(customer.vehicles.where(Vehicle.deleted_at.is_null())) if customer else []
     phone = ""
     if customer:
-        row = customer.phones.order_by(Phone.is_primary.desc()).first()
+        row = customers.main_phone(customer)
         phone = row.e164 if row else ""
     return dict(form=form, customer=customer, vehicles=vehicles, phone=phone, lines=_form_lines(form, []),
                 error=None, field=None, managers=board_mod.managers(), suppliers=orders_mod.supplier_choices(),
@@ -282,7 +282,7 @@ def phone_check():
 def _order_context(order: Order) -> dict:
     lines = orders_mod.lines_of(order)
     job = slips.print_job(order.slip_job_id)
-    phone = order.customer.phones.order_by(Phone.is_primary.desc()).first()
+    phone = customers.main_phone(order.customer)
     return {
         "order": order, "lines": lines, "events": orders_mod.timeline(order), "due": orders_mod.due_kop(order, lines),
         "total": orders_mod.total_kop(lines), "late": orders_mod.is_late(order),

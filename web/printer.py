@@ -1,6 +1,7 @@
 """The label printer page: status, queue with retry/cancel, test print, previews."""
 from __future__ import annotations
 
+import io
 import logging
 import re
 
@@ -19,27 +20,8 @@ SIM_PREVIEW = re.compile(r"^job-\d{6}\.png$")
 
 @bp.app_template_global()
 def printer_panel() -> dict:
-    """Everything the status partial shows; a global so /devices can include the partial as is."""
-    try:
-        conf = printing.config()
-        config_error = ""
-    except InputError as exc:
-        conf, config_error = None, exc.message
-    return {
-        "status": printing.printer_status(),
-        "counts": printing.queue_counts(),
-        "url": printing.target_url(conf) if conf else "",
-        "simulated": bool(conf and conf["url"] == "sim"),
-        "language": conf["language"].upper() if conf else "",
-        "size": f"{conf['width_mm']:g}×{conf['height_mm']:g} мм, {conf['dpi']} dpi" if conf else "",
-        "config_error": config_error,
-    }
-
-
-def _queue_context() -> dict:
-    jobs = printing.recent_jobs(30)
-    return {"waiting": [j for j in jobs if j.status in ("queued", "printing", "failed")],
-            "recent": jobs[:12]}
+    """A template global so /devices can include the status partial as is."""
+    return printing.panel()
 
 
 @bp.route("")
@@ -49,7 +31,7 @@ def index():
         sim_jobs = printing.sim_jobs(8)
     except InputError:
         sim_jobs = []  # the status panel says what is wrong with the settings
-    return render_template("printer/index.html", sim_jobs=sim_jobs, **_queue_context())
+    return render_template("printer/index.html", sim_jobs=sim_jobs, **printing.queue_view())
 
 
 @bp.route("/status")
@@ -61,13 +43,13 @@ def status():
 @bp.route("/queue")
 @permission_required("devices.manage")
 def queue():
-    return render_template("printer/_queue.html", **_queue_context())
+    return render_template("printer/_queue.html", **printing.queue_view())
 
 
 def _after_action(message: str, category: str = "ok"):
     if request.headers.get("HX-Request"):
         response = render_template("printer/_queue.html", notice=message, notice_category=category,
-                                   **_queue_context())
+                                   **printing.queue_view())
         return response
     flash(message, category)
     return redirect(url_for("printer.index"))
@@ -124,23 +106,14 @@ def preview(job_id: int):
 @permission_required("printer.preview")
 def preview_pdf(job_id: int):
     """The preview as a label-sized PDF, for an office printer when the label printer is down."""
-    import io
-
-    from PIL import Image
-
     try:
         job = printing.get_job(job_id)
     except NotFound:
         abort(404)
-    path = printing.preview_file(job)
-    if path is None:
+    pdf = printing.preview_pdf(job)
+    if pdf is None:
         abort(404)
-    with Image.open(path) as img:
-        dpi = float(img.info.get("dpi", (203, 203))[0])
-        buf = io.BytesIO()
-        img.convert("L").save(buf, format="PDF", resolution=dpi)
-    buf.seek(0)
-    return send_file(buf, mimetype="application/pdf", download_name=f"label-{job.id}.pdf")
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=f"label-{job.id}.pdf")
 
 
 @bp.route("/sim/<name>")

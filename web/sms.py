@@ -6,9 +6,9 @@ import logging
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
-from appliance import sms
+from appliance import customers, phones, sms
 from appliance.errors import InputError
-from db.models.sms import KINDS, STATUSES, SmsMessage, SmsOptOut, SmsTemplate
+from db.models.sms import KINDS, STATUSES, SmsMessage
 from web.auth import actor, back, permission_required
 
 log = logging.getLogger(__name__)
@@ -23,13 +23,12 @@ def log_view():
     args = request.args
     rows = sms.log_rows(args.get("direction", ""), args.get("status", ""), args.get("kind", ""),
                         args.get("q", ""), limit=PAGE)
+    counts = sms.log_counts()
     ctx = {"rows": rows, "args": request.args, "statuses": STATUSES, "kinds": KINDS,
-           "opted_out": SmsOptOut.select().count(),
-           "uncertain": SmsMessage.select().where(SmsMessage.status == "uncertain").count()}
+           "opted_out": counts.opted_out, "uncertain": counts.uncertain}
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "sms-rows":
         return render_template("sms/_rows.html", **ctx)
     return render_template("sms/log.html", **ctx)
-
 
 
 @bp.route("/<int:message_id>/resend", methods=["POST"])
@@ -48,9 +47,6 @@ def resend(message_id: int):
 @permission_required("sms.send")
 def opt_out():
     """Staff mark a phone as "no marketing SMS" (or lift it) when a customer asks by voice."""
-    from appliance import phones
-    from appliance.customers import find_by_phone
-
     try:
         number = phones.normalize(request.form.get("phone", ""))
     except InputError as exc:
@@ -60,7 +56,7 @@ def opt_out():
         sms.opt_in(number, actor())
         flash(f"{phones.display(number)} снова получает рекламные SMS.", "ok")
     else:
-        sms.opt_out(number, find_by_phone(number), source="staff", note="отметил сотрудник", actor=actor())
+        sms.opt_out(number, customers.find_by_phone(number), source="staff", note="отметил сотрудник", actor=actor())
         flash(f"{phones.display(number)} больше не получит рекламных SMS.", "ok")
     return redirect(url_for("sms.log"))
 
@@ -83,7 +79,7 @@ def counter():
 @bp.route("/templates")
 @permission_required("sms.templates")
 def templates():
-    rows = list(SmsTemplate.select().order_by(SmsTemplate.id))
+    rows = sms.templates()
     return render_template("sms/templates.html", rows=rows, placeholders=sms.PLACEHOLDERS, sms=sms, errors={})
 
 
@@ -94,7 +90,7 @@ def save_template(code: str):
         sms.update_template(code, request.form.get("body", ""), actor(), request.form.get("title") or None)
     except InputError as exc:
         log.info("template %s not saved: %s", code, exc.message)
-        rows = list(SmsTemplate.select().order_by(SmsTemplate.id))
+        rows = sms.templates()
         for r in rows:
             if r.code == code:
                 r.body = request.form.get("body", "")

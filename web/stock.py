@@ -3,6 +3,7 @@ supplier settings. Thin views over ``appliance.purchasing.stock_watch`` / ``pric
 
 from __future__ import annotations
 
+import functools
 import logging
 from urllib.parse import urlencode
 
@@ -13,17 +14,9 @@ from appliance import forms, text_files
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.purchasing import analogs, price_check, stock_watch
+from appliance.purchasing import reorder as reorder_reads
 from appliance.suppliers import link, registry
-from appliance.suppliers.base import SupplierError
-from db.models.suppliers import (
-    AnalogGroup,
-    AnalogMember,
-    MandatoryItem,
-    ReorderLine,
-    StockWatchRun,
-    SupplierAccount,
-    SupplierOrder,
-)
+from db.models.suppliers import MandatoryItem, ReorderLine, SupplierAccount
 from jobs import suppliers as supplier_jobs
 from web import background
 from web.auth import actor, permission_required
@@ -52,13 +45,6 @@ def sparkline(points: list[tuple[object, int]], width: int = 120, height: int = 
                   f'<polyline fill="none" stroke="currentColor" stroke-width="1.5" points="{coords}"/></svg>')
 
 
-def _links() -> dict:
-    try:
-        return link.stored_states()
-    except Exception:
-        return {}
-
-
 def _supplier_names() -> dict[str, str]:
     return {c: cfg.display_name for c, cfg in registry.configs().items()}
 
@@ -79,9 +65,7 @@ def reorder():
                total_kop=sum((ln.price_kop or 0) * ln.qty for ln in lines if ln.ticked))
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "reorder-table":
         return render_template("stock/_reorder_table.html", **ctx)
-    last_run = StockWatchRun.select().order_by(StockWatchRun.id.desc()).first()
-    orders = list(SupplierOrder.select().order_by(SupplierOrder.id.desc()).limit(15))
-    return render_template("stock/reorder.html", last_run=last_run, orders=orders, links=_links(),
+    return render_template("stock/reorder.html", last_run=reorder_reads.last_run(), orders=reorder_reads.recent_orders(), links=link.stored_states(),
                            to_local=to_local, **ctx)
 
 
@@ -121,7 +105,7 @@ def set_qty(line_id: int):
 
 
 def _row(line: ReorderLine):
-    line = ReorderLine.select(ReorderLine, MandatoryItem).join(MandatoryItem).where(ReorderLine.id == line.id).get()
+    line = reorder_reads.line(line.id)
     chart = sparkline(stock_watch.price_history(line.item)) if line.price_kop else ""
     others = analogs.others_map([(line.item.article_key, line.item.brand_key)])
     return render_template("stock/_reorder_row.html", ln=line, chart=chart, labels=stock_watch.STATE_LABELS,
@@ -147,8 +131,7 @@ def order_selected():
 @bp.route("/stock/orders")
 @permission_required("stock.use")
 def orders_partial():
-    orders = list(SupplierOrder.select().order_by(SupplierOrder.id.desc()).limit(15))
-    return render_template("stock/_orders.html", orders=orders, names=_supplier_names())
+    return render_template("stock/_orders.html", orders=reorder_reads.recent_orders(), names=_supplier_names())
 
 
 # -- mandatory assortment ------------------------------------------------------------
@@ -248,11 +231,8 @@ def analog_groups():
             flash(e.message, "error")
     q = request.args.get("q", "").strip()
     groups = analogs.groups(q)
-    members = {}
-    for m in AnalogMember.select().where(AnalogMember.group.in_([g.id for g in groups])).order_by(AnalogMember.id):
-        members.setdefault(m.group_id, []).append(m)
-    return render_template("stock/analogs.html", groups=groups, members=members, q=q,
-                           total=AnalogGroup.select().count())
+    return render_template("stock/analogs.html", groups=groups, members=analogs.members_by_group(groups), q=q,
+                           total=analogs.group_count())
 
 
 @bp.route("/stock/analogs/member/<int:member_id>/remove", methods=["POST"])
@@ -345,7 +325,7 @@ SUPPLIER_FIELDS = ("name", "kind", "url", "login", "markup", "lead_days", "worki
 @permission_required("stock.use")
 def suppliers():
     configs = sorted(registry.configs().values(), key=lambda c: c.code)
-    return render_template("stock/suppliers.html", configs=configs, links=_links(),
+    return render_template("stock/suppliers.html", configs=configs, links=link.stored_states(),
                            label=lambda st: link.label_ru(st, to_local))
 
 
@@ -361,29 +341,31 @@ def supplier_form(code: str | None = None):
     if request.method == "POST":
         try:
             row = registry.save_account(code, request.form, actor())
-            new_code = row.code
-            registry.reset()
-            ok = _ping(new_code)
-            flash(f"Поставщик {row.name or row.code} сохранён. " + ("Связь есть." if ok else
-                  "Проверка связи не прошла — проверьте адрес, логин и пароль."), "success" if ok else "warning")
-            return redirect(url_for(".suppliers"))
         except InputError as e:
             flash(e.message, "error")
+        else:
+            registry.reset()
+            flash(f"Поставщик {row.name or row.code} сохранён.", "success")
+            return _start_link_check(row.code)
     current = row or ini
     return render_template("stock/supplier_form.html", code=code, row=row, ini=ini, current=current, form=form)
 
 
-def _ping(code: str) -> bool:
-    try:
-        return registry.get(code).ping()
-    except (KeyError, ValueError, SupplierError):
-        return False
+def _start_link_check(code: str):
+    """The supplier's «Проверить связь» runs in the worker (an internet call); the page polls its answer."""
+    return background.start(functools.partial(supplier_jobs.check_supplier_link, code),
+                            "stock.supplier_check_progress", url_for(".suppliers"))
 
 
 @bp.route("/stock/suppliers/<code>/check", methods=["POST"])
 @permission_required("stock.use")
 def supplier_check(code: str):
-    ok = _ping(code)
-    state = link.tracker.state(code)
-    text = "на связи" if ok else link.label_ru(state, to_local) or "нет связи"
-    return Response(f'<span class="tag {"" if ok else "warn"}">{text}</span>', mimetype="text/html")
+    if code not in registry.configs():
+        abort(404)
+    return _start_link_check(code)
+
+
+@bp.route("/stock/suppliers/link-check/<task_id>")
+@permission_required("stock.use")
+def supplier_check_progress(task_id: str):
+    return background.poll(task_id, "stock.supplier_check_progress")

@@ -1,11 +1,12 @@
 """The pulse every browser polls, the status bar, the audit log, staff accounts."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, flash, render_template, request
 from flask_login import login_required
 
 from appliance import audit, notifications, permissions, status
-from db.models.audit import AuditEntry
+from appliance import staff as staff_mod
+from appliance.errors import InputError
 from db.models.staff import Staff
 from web.auth import actor, permission_required
 from web.forms import arg_id, arg_int, hidden_id, once_per_form
@@ -30,17 +31,11 @@ def pulse():
 @bp.route("/audit")
 @permission_required("audit.view")
 def audit_log():
-    query = AuditEntry.select().order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
     object_type = request.args.get("type")
-    if object_type:
-        query = query.where(AuditEntry.object_type == object_type)
-    actor_id = arg_id("actor")
-    if actor_id:
-        query = query.where(AuditEntry.actor == actor_id)
     page = arg_int("page", 1, 100_000, 1)
-    entries = [(e, audit.changes_of(e)) for e in query.paginate(page, 100)]
+    entries = audit.log_page(object_type or "", arg_id("actor"), page)
     return render_template("system/audit.html", entries=entries, page=page, object_type=object_type,
-                           staff=list(Staff.select().order_by(Staff.full_name)))
+                           staff=staff_mod.by_name())
 
 
 @bp.route("/staff", methods=["GET", "POST"])
@@ -48,11 +43,6 @@ def audit_log():
 @once_per_form
 def staff_list():
     """The owner adds staff, resets a password, switches an account off (never deletes: history keeps names)."""
-    from flask import flash
-
-    from appliance import staff as staff_mod
-    from appliance.errors import InputError
-
     error = None
     if request.method == "POST":
         me = actor()
@@ -74,5 +64,5 @@ def staff_list():
                     flash(f"{user.full_name}: {'включён' if user.active else 'отключён'}.")
         except InputError as exc:
             error = exc.message
-    return render_template("system/staff.html", staff=list(Staff.select().order_by(Staff.active.desc(), Staff.full_name)),
+    return render_template("system/staff.html", staff=staff_mod.listed(),
                            error=error), (422 if error else 200)

@@ -9,6 +9,10 @@ from peewee import fn
 
 from appliance import audit, forms, permissions, phones, vehicles
 from appliance.clock import utcnow
+from appliance.customers.contact import MAIN_FIRST
+from appliance.customers.contact import main_phone as main_phone  # re-exported: customers.main_phone
+from appliance.customers.contact import phone_for_sms as phone_for_sms
+from appliance.customers.contact import phones_of as phones_of
 from appliance.errors import InputError, NotFound, StaleEdit
 from appliance.forms import KEEP
 from db import database, is_sqlite, write_transaction
@@ -50,6 +54,11 @@ class DuplicatePhone(InputError):
 
 def live() -> peewee.ModelSelect:
     return Customer.select().where(Customer.deleted_at.is_null() & Customer.merged_into.is_null())
+
+
+def recent(limit: int = 15) -> list[Customer]:
+    """The base's start page: who came last (never seen ones at the end)."""
+    return list(live().order_by(Customer.last_visit_at.desc(nulls="LAST"), Customer.id.desc()).limit(limit))
 
 
 def get(customer_id: int) -> Customer:
@@ -282,8 +291,7 @@ def reindex(customer_id: int) -> None:
     if not customer.is_live:
         unindex(customer_id)
         return
-    rows = Vehicle.select().where((Vehicle.customer == customer_id) & Vehicle.deleted_at.is_null())
-    text = index_text(customer, rows)
+    text = index_text(customer, customer.live_vehicles())
     database.execute_sql("DELETE FROM customer_fts WHERE rowid = ?", (customer_id,))
     database.execute_sql("INSERT INTO customer_fts(rowid, body) VALUES (?, ?)", (customer_id, text))
 
@@ -389,7 +397,7 @@ def search(query: str, limit: int = 20) -> list[SearchHit]:
         return []
     customers = {c.id: c for c in live().where(Customer.id.in_(ordered))}
     phone_map: dict[int, list[str]] = {}
-    for p in Phone.select().where(Phone.customer.in_(ordered)).order_by(Phone.is_primary.desc(), Phone.id):
+    for p in Phone.select().where(Phone.customer.in_(ordered)).order_by(*MAIN_FIRST):
         phone_map.setdefault(p.customer_id, []).append(p.e164)
     car_map: dict[int, list[str]] = {}
     for v in Vehicle.select().where(Vehicle.customer.in_(ordered) & Vehicle.deleted_at.is_null()):

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import logging
 
-from appliance import clock, notifications, permissions, phones, printing
+from appliance import clock, customers, notifications, permissions, phones, printing
 from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.orders.lines import add_event, lines_of
 from db import write_transaction
-from db.models.customers import Phone
 from db.models.orders import CLOSED_BAD, Arrival, Order
 from db.models.printing import PrintJob
 from hardware.printer.labels import Barcode, Box, Label, TextBlock
@@ -25,8 +24,7 @@ MAX_ARTICLES = 3
 
 
 def _phone_of(order: Order) -> str:
-    row = (Phone.select().where(Phone.customer == order.customer_id)
-           .order_by(Phone.is_primary.desc(), Phone.id).first())
+    row = customers.main_phone(order.customer)
     return phones.masked(row.e164) if row else ""
 
 

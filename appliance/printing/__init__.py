@@ -8,8 +8,11 @@ retried with backoff, and can be retried or cancelled by hand.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import logging
 from pathlib import Path
+
+from PIL import Image
 
 from appliance import audit, clock, notifications, settings
 from appliance.clock import to_local
@@ -156,8 +159,6 @@ def render_payload(labels: list[Label], conf: dict) -> bytes:
 
 def preview_image(labels: list[Label], limit: int = 4):
     """The first labels one under another, with a gap, as the preview of a batch."""
-    from PIL import Image
-
     images = [render(label).convert("L") for label in labels[:limit]]
     gap = 12
     sheet = Image.new("L", (max(i.width for i in images), sum(i.height for i in images) + gap * (len(images) - 1)), 200)
@@ -354,13 +355,16 @@ def cancel_job(job_id: int, by=None) -> PrintJob:
     return get_job(job_id)
 
 
+WAITING = ("queued", "printing", "failed")  # jobs the queue panel lists as "not printed yet"
+
+
 def recent_jobs(limit: int = 20) -> list[PrintJob]:
     return list(PrintJob.select().order_by(PrintJob.id.desc()).limit(limit))
 
 
 def queue_counts() -> dict[str, int]:
     return {status: PrintJob.select().where(PrintJob.status == status).count()
-            for status in ("queued", "printing", "failed")}
+            for status in WAITING}
 
 
 def printer_status() -> PrinterStatus:
@@ -372,6 +376,42 @@ def preview_file(job: PrintJob) -> Path | None:
         return None
     path = (settings.get().var_dir / job.preview_path).resolve()
     return path if path.is_file() and settings.get().var_dir in path.parents else None
+
+
+def preview_pdf(job: PrintJob) -> bytes | None:
+    """The job's preview as a label-sized PDF (for an office printer when the label printer is down)."""
+    path = preview_file(job)
+    if path is None:
+        return None
+    with Image.open(path) as img:
+        dpi = float(img.info.get("dpi", (203, 203))[0])
+        buf = io.BytesIO()
+        img.convert("L").save(buf, format="PDF", resolution=dpi)
+    return buf.getvalue()
+
+
+def queue_view(limit: int = 30, recent: int = 12) -> dict[str, list[PrintJob]]:
+    """The printer page's queue: jobs not printed yet, and the latest jobs of any state."""
+    jobs = recent_jobs(limit)
+    return {"waiting": [j for j in jobs if j.status in WAITING], "recent": jobs[:recent]}
+
+
+def panel() -> dict:
+    """Everything the printer status panel shows; a settings mistake is shown, not raised."""
+    try:
+        conf = config()
+        config_error = ""
+    except InputError as exc:
+        conf, config_error = None, exc.message
+    return {
+        "status": printer_status(),
+        "counts": queue_counts(),
+        "url": target_url(conf) if conf else "",
+        "simulated": bool(conf and conf["url"] == "sim"),
+        "language": conf["language"].upper() if conf else "",
+        "size": f"{conf['width_mm']:g}×{conf['height_mm']:g} мм, {conf['dpi']} dpi" if conf else "",
+        "config_error": config_error,
+    }
 
 
 def sim_jobs(limit: int = 8) -> list[dict]:

@@ -113,6 +113,19 @@ def groups(search: str = "", limit: int = 200) -> list[AnalogGroup]:
     return list(q.limit(limit))
 
 
+def members_by_group(group_list: list[AnalogGroup]) -> dict[int, list[AnalogMember]]:
+    """The members of these groups, by group id, in the order they were added."""
+    out: dict[int, list[AnalogMember]] = {}
+    for m in (AnalogMember.select().where(AnalogMember.group.in_([g.id for g in group_list]))
+              .order_by(AnalogMember.id)):
+        out.setdefault(m.group_id, []).append(m)
+    return out
+
+
+def group_count() -> int:
+    return AnalogGroup.select().count()
+
+
 def import_csv(text: str, actor=None) -> int:
     """One group per line: ``article;brand;article;brand[;...]`` (a header line is skipped).
 

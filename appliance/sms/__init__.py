@@ -6,17 +6,18 @@ process owns the modem and drains the outbox (appliance.sms.outbox).
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import string
 
 import peewee
 
-from appliance import audit, phones, settings
+from appliance import audit, customers, phones, settings
 from appliance.clock import local_now, utcnow
 from appliance.errors import InputError
 from db import write_transaction
-from db.models.customers import Customer, Phone
+from db.models.customers import Customer
 from db.models.sms import KINDS, STATUSES, SmsMessage, SmsOptOut, SmsTemplate
 from hardware.modem import pdu
 
@@ -153,14 +154,6 @@ def opt_in(phone: str, actor=None) -> None:
             audit.record(actor, "sms.opt_in", ("sms_opt_out", phone), {"phone": [phone, None]})
 
 
-def customer_phone(customer: Customer) -> str:
-    rows = list(Phone.select().where(Phone.customer == customer)
-                .order_by(Phone.is_primary.desc(), (Phone.kind == "mobile").desc(), Phone.id))
-    if not rows:
-        raise InputError(f"У клиента «{customer.name}» нет телефона для SMS.", "phone")
-    return rows[0].e164
-
-
 def queue_sms(customer: Customer | None = None, template_code: str | None = None, context: dict | None = None,
               phone: str | None = None, kind: str = "service", dedupe_key: str | None = None, actor=None,
               text: str | None = None) -> SmsMessage:
@@ -185,13 +178,11 @@ def queue_sms(customer: Customer | None = None, template_code: str | None = None
         raise InputError("Текст SMS пуст.", "text")
     if kind not in ("service", "marketing"):
         raise InputError(f"Неизвестный вид SMS «{kind}».", "kind")
-    number = phones.normalize(phone) if phone else (customer_phone(customer) if customer else None)
+    number = phones.normalize(phone) if phone else (customers.phone_for_sms(customer) if customer else None)
     if number is None:
         raise InputError("Кому отправить SMS? Укажите клиента или номер.", "phone")
     if customer is None:
-        from appliance.customers import find_by_phone
-
-        customer = find_by_phone(number)
+        customer = customers.find_by_phone(number)
     _refuse_opted_out(kind, number)
     seg = pdu.segment(body)
     if seg.parts > MAX_PARTS:
@@ -241,6 +232,30 @@ def log_rows(direction: str = "", status: str = "", kind: str = "", query: str =
             cond |= SmsMessage.phone.contains(digits)
         q = q.where(cond)
     return list(q.order_by(SmsMessage.id.desc()).limit(limit))
+
+
+@dataclasses.dataclass
+class LogCounts:
+    """The lines above the SMS log: how many phones said СТОП, how many SMS may or may not have gone."""
+
+    opted_out: int
+    uncertain: int
+
+
+def log_counts() -> LogCounts:
+    return LogCounts(opted_out=SmsOptOut.select().count(),
+                     uncertain=SmsMessage.select().where(SmsMessage.status == "uncertain").count())
+
+
+def templates() -> list[SmsTemplate]:
+    """Every template, in the order the owner's page lists them."""
+    return list(SmsTemplate.select().order_by(SmsTemplate.id))
+
+
+def probe_text() -> str:
+    """The devices page's test SMS as the "test" template renders it; empty when there is no such template."""
+    row = SmsTemplate.get_or_none(SmsTemplate.code == "test")
+    return render(row.body) if row else ""
 
 
 def is_stop_reply(text: str) -> bool:

@@ -11,12 +11,13 @@ reference, so the phone still joins them.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import logging
 import time
 
-from appliance import notifications, phones, settings, sms
+from appliance import notifications, phones, settings, sms, status
 from appliance.clock import utcnow
 from appliance.errors import InputError
 from db import write_transaction
@@ -500,23 +501,60 @@ def handle_events(modem, calls: CallTracker | None = None, limit: int = 50) -> i
 
 
 def devices_process_alive(max_age_seconds: int = 90) -> bool:
-    from appliance.status import last_beat
-
-    beat = last_beat("devices")
+    beat = status.last_beat("devices")
     return beat is not None and (utcnow() - beat).total_seconds() <= max_age_seconds
 
 
 def modem_probe():
     """Status-bar item."""
-    from appliance.status import StatusItem
-
     row = ModemStatus.get_or_none(ModemStatus.id == 1)
     queued = SmsMessage.select().where((SmsMessage.direction == "out") & (SmsMessage.status == "queued")).count()
     if not devices_process_alive():
-        return StatusItem("SMS-модем", f"процесс устройств не запущен; в очереди {queued}", "bad", "/devices")
+        return status.StatusItem("SMS-модем", f"процесс устройств не запущен; в очереди {queued}", "bad", "/devices")
     if row is None or (not row.up and row.last_seen_at is None and row.outage_since is None):
-        return StatusItem("SMS-модем", "нет данных", "warn", "/devices")
+        return status.StatusItem("SMS-модем", "нет данных", "warn", "/devices")
     if not row.up:
-        return StatusItem("SMS-модем", f"нет связи: {row.last_error}; в очереди {queued}", "bad", "/devices")
+        return status.StatusItem("SMS-модем", f"нет связи: {row.last_error}; в очереди {queued}", "bad", "/devices")
     text = f"{row.operator or 'на связи'}" + (f", в очереди {queued}" if queued else "")
-    return StatusItem("SMS-модем", text, "ok", "/devices")
+    return status.StatusItem("SMS-модем", text, "ok", "/devices")
+
+
+# --- the devices page -----------------------------------------------------------------
+
+SIGNAL_STEPS = (10, 15, 20)  # RSSI (0..31) at which the 2nd, 3rd and 4th bar light up
+
+
+def signal_bars(rssi: int | None) -> int:
+    """Bars of four for the modem's RSSI (AT+CSQ); 0 when unknown. One bar is weak."""
+    if rssi is None:
+        return 0
+    return 1 + sum(rssi >= step for step in SIGNAL_STEPS)
+
+
+@dataclasses.dataclass
+class ModemPanel:
+    """What the devices page shows about the modem and the outbox."""
+
+    row: ModemStatus
+    bars: int
+    simulated: bool
+    port_setting: str
+    process_alive: bool
+    queued: int
+    uncertain: int
+    failed: int
+
+    @property
+    def weak(self) -> bool:
+        return self.row.signal_rssi is not None and self.bars <= 1
+
+
+def modem_panel() -> ModemPanel:
+    row = ModemStatus.get_or_none(ModemStatus.id == 1) or ModemStatus(id=1)
+    out = SmsMessage.select().where(SmsMessage.direction == "out")
+    port = _cfg().get("modem", "port")
+    return ModemPanel(row=row, bars=signal_bars(row.signal_rssi), simulated=port == "sim", port_setting=port,
+                      process_alive=devices_process_alive(),
+                      queued=out.where(SmsMessage.status.in_(["queued", "sending"])).count(),
+                      uncertain=out.where(SmsMessage.status == "uncertain").count(),
+                      failed=out.where(SmsMessage.status == "failed").count())

@@ -30,9 +30,11 @@ import re
 import threading
 
 from appliance import forms, settings
+from appliance.clock import to_local
 from appliance.errors import InputError
 
-from .base import SupplierAdapter, SupplierConfig
+from . import link
+from .base import SupplierAdapter, SupplierConfig, SupplierError
 from .http import HTTPPolicy
 
 log = logging.getLogger(__name__)
@@ -230,8 +232,6 @@ def _fingerprint(config: SupplierConfig) -> tuple:
 
 
 def _adapter_for(config: SupplierConfig) -> SupplierAdapter:
-    from . import link
-
     link.enable_storage()
     fp = _fingerprint(config)
     with _lock:
@@ -268,3 +268,29 @@ def reset() -> None:
     """Forget cached adapters (tests, settings changed in another process)."""
     with _lock:
         _adapters.clear()
+
+
+def check_link(code: str) -> tuple[bool, str]:
+    """«Проверить связь»: one cheap call to the supplier and the answer in Russian.
+
+    An internet call: pages run it in the worker (jobs.suppliers.check_supplier_link), never in a request."""
+    config = configs().get(code)
+    if config is None:
+        return False, f"Поставщика «{code}» нет в настройках."
+    name = config.display_name
+    try:
+        ok = get(code).ping()
+    except ValueError as exc:
+        log.warning("supplier %s: %s", code, exc)
+        return False, f"Проверка связи не прошла: {name} — неизвестный вид подключения «{config.kind}»."
+    except SupplierError as exc:
+        log.info("supplier %s: link check failed: %s", code, exc)
+        ok = False
+    if ok:
+        return True, f"Связь есть: {name}."
+    state = link.tracker.state(code)
+    if state.up:  # the supplier answered, but not as a working account does (e.g. a wrong password)
+        reason = "поставщик ответил ошибкой"
+    else:
+        reason = link.label_ru(state, to_local) + (f": {state.last_error}" if state.last_error else "")
+    return False, f"Проверка связи не прошла: {name} — {reason}. Проверьте адрес, логин и пароль."

@@ -39,6 +39,10 @@ class Customer(BaseModel):
     def is_live(self) -> bool:
         return self.deleted_at is None and self.merged_into_id is None
 
+    def live_vehicles(self) -> peewee.ModelSelect:
+        """The customer's cars that are not removed, oldest first (the card's order)."""
+        return self.vehicles.where(Vehicle.deleted_at.is_null()).order_by(Vehicle.id)
+
     def __str__(self) -> str:
         return self.name
 

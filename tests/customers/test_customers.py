@@ -1,6 +1,7 @@
 import pytest
 
 from appliance import audit, customers
+from appliance.clock import utcnow
 from appliance.customers import DuplicatePhone, PhoneInput, VehicleInput
 from appliance.errors import InputError, StaleEdit
 from db.models.customers import Customer, Phone, Vehicle
@@ -116,3 +117,15 @@ def test_editing_a_car_to_another_customers_vin_is_refused(ivanov, staff):
     mine = customers.update_vehicle(Vehicle.get(Vehicle.customer == other), VehicleInput(
         "Chery", "Tiggo 7 Pro", vin=vin), staff["manager"])
     assert (mine.model, mine.vin) == ("Tiggo 7 Pro", vin)
+
+
+def test_recent_customers_are_the_last_visitors_first(db, staff):
+    customers.create_customer("Никогда", [PhoneInput("89031110001")])
+    old = customers.create_customer("Давно", [PhoneInput("89031110002")])
+    new = customers.create_customer("Вчера", [PhoneInput("89031110003")])
+    gone = customers.create_customer("Удалён", [PhoneInput("89031110004")])
+    customers.record_visit(old.id, utcnow().replace(year=2020))
+    customers.record_visit(new.id, utcnow())
+    customers.soft_delete(gone, staff["owner"])
+    assert [c.name for c in customers.recent(15)] == ["Вчера", "Давно", "Никогда"]
+    assert [c.name for c in customers.recent(1)] == ["Вчера"]

@@ -237,3 +237,30 @@ def test_a_job_claimed_by_another_drainer_is_not_sent_again(db, use_printer, sim
     assert printing._claim(job, clock.utcnow())  # e.g. `prilavok printer test` draining alone
     assert printing.drain_once() == 0
     assert PrintJob.get_by_id(job.id).status == "printing" and sim.jobs == []
+
+
+def test_queue_view_lists_what_is_not_printed_yet(db, use_printer):
+    jobs = [printing.queue_labels([slip()], f"Заказ {n}") for n in range(4)]
+    for job, state in zip(jobs, ("printed", "failed", "cancelled", "queued"), strict=True):
+        PrintJob.update(status=state).where(PrintJob.id == job.id).execute()
+    view = printing.queue_view(recent=3)
+    assert [j.id for j in view["waiting"]] == [jobs[3].id, jobs[1].id]
+    assert [j.id for j in view["recent"]] == [jobs[3].id, jobs[2].id, jobs[1].id]
+    assert printing.queue_counts() == {"queued": 1, "printing": 0, "failed": 1}
+
+
+def test_panel_shows_the_settings_and_a_settings_mistake(db, use_printer):
+    use_printer(url="sim", language="zpl")
+    panel = printing.panel()
+    assert panel["simulated"] and panel["language"] == "ZPL" and panel["config_error"] == ""
+    assert panel["size"].endswith("dpi") and "мм" in panel["size"]
+    use_printer(language="pcl")
+    broken = printing.panel()
+    assert broken["config_error"] and broken["url"] == "" and not broken["simulated"]
+
+
+def test_preview_pdf_is_a_pdf_of_the_label(db, use_printer):
+    job = printing.queue_labels([slip()], "Заказ 42")
+    assert printing.preview_pdf(job).startswith(b"%PDF")
+    PrintJob.update(preview_path="").where(PrintJob.id == job.id).execute()
+    assert printing.preview_pdf(PrintJob.get_by_id(job.id)) is None

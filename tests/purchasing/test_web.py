@@ -1,11 +1,15 @@
+import html
 import io
+import re
 import time
 
 import pytest
+import requests
 
 from appliance.purchasing import stock_watch
 from db.models.audit import AuditEntry
 from db.models.suppliers import AnalogMember, MandatoryItem, ReorderLine, SupplierAccount, SupplierOrder
+from jobs import huey
 
 pytestmark = pytest.mark.clock  # rules that count days and hours: run at four instants
 
@@ -140,7 +144,7 @@ def test_price_check_page_fills_in_as_answers_come(login, suppliers_cfg, sim):
     assert "/orders/5/lines/new?supplier=" in part
 
 
-def test_supplier_settings_owner_adds_a_supplier(login, suppliers_cfg, sim):
+def test_supplier_settings_owner_adds_a_supplier(login, suppliers_cfg, sim, worker):
     b = login("owner")
     page = b.get("/stock/suppliers").get_data(as_text=True)
     assert "Поставщик s1" in page and "из файла настроек" in page
@@ -184,3 +188,61 @@ def test_check_now_on_the_reorder_page_is_not_for_mechanics(login, worker):
     b = login("mechanic")
     assert b.post("/stock/reorder/check", {}, htmx=True).status_code == 403
     assert b.get("/stock/reorder/check/some-task").status_code == 403
+
+
+def _refuse_internet(monkeypatch) -> list:
+    """Every HTTP call through requests fails the test while this is on."""
+    calls = []
+
+    def refuse(self, method, url, *args, **kwargs):
+        calls.append(url)
+        raise AssertionError(f"an internet call inside a request: {method} {url}")
+
+    monkeypatch.setattr(requests.Session, "request", refuse)
+    return calls
+
+
+def _run_queued(task_id: str = "", drop: str = "") -> None:
+    """What the worker does for one task (or drop the tasks of that name); the others are put back untouched."""
+    tasks = [huey.dequeue() for _ in range(huey.pending_count())]
+    for task in tasks:
+        if task.id == task_id:
+            huey.execute(task)
+        elif task.name != drop:
+            huey.enqueue(task)
+
+
+def test_supplier_link_check_runs_in_the_worker_and_the_page_polls(login, suppliers_cfg, monkeypatch):
+    b = login("manager")
+    calls = _refuse_internet(monkeypatch)
+    text = b.post("/stock/suppliers/s1/check", {}, htmx=True).get_data(as_text=True)
+    assert calls == [] and "Проверка идёт" in text
+    poll_url = html.unescape(re.search(r'hx-get="([^"]+)"', text).group(1))
+    assert "Проверка идёт" in b.get(poll_url).get_data(as_text=True)  # not done yet: asks again
+    monkeypatch.undo()
+    _run_queued(poll_url.split("/")[-1].split("?")[0])
+    answer = b.get(poll_url).get_data(as_text=True)
+    assert "Связь есть: Поставщик s1." in answer and "hx-get" not in answer
+
+
+def test_saving_a_supplier_checks_the_link_in_the_worker(login, suppliers_cfg, sim, monkeypatch):
+    b = login("owner")
+    calls = _refuse_internet(monkeypatch)
+    r = b.post("/stock/suppliers/new", {"code": "extra", "name": "Доп. поставщик", "kind": "abcp",
+                                        "url": sim.url("s2"), "login": "demo", "password": "wrong",
+                                        "markup": "25", "lead_days": "1", "working_days": "1-5",
+                                        "concurrency": "2", "rate_limit": "3", "enabled": "1"},
+               follow_redirects=True)
+    page = r.get_data(as_text=True)
+    assert calls == [] and "Поставщик Доп. поставщик сохранён." in page and "Проверка запущена" in page
+    assert SupplierAccount.get(SupplierAccount.code == "extra").password == "wrong"
+    assert [t.name for t in huey.pending()].count("check_supplier_link") == 1  # queued for the worker
+    _run_queued(drop="check_supplier_link")
+    assert "check_supplier_link" not in [t.name for t in huey.pending()]
+
+
+def test_link_check_answers_in_the_page_with_the_worker(login, suppliers_cfg, worker):
+    b = login("manager")
+    assert "Связь есть: Поставщик s2." in b.post("/stock/suppliers/s2/check", {}, htmx=True).get_data(as_text=True)
+    assert b.post("/stock/suppliers/nope/check", {}, htmx=True).status_code == 404
+    assert login("mechanic").post("/stock/suppliers/s2/check", {}, htmx=True).status_code == 403
