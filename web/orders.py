@@ -13,7 +13,7 @@ from appliance.orders import arrival, reports, slips
 from appliance.orders import board as board_mod
 from appliance.orders import orders as orders_mod
 from appliance.orders.orders import Filters, LineInput
-from db.models.customers import Customer, Vehicle
+from db.models.customers import Customer
 from db.models.orders import LINE_STATUSES, ORDER_STATUSES, Arrival, Order, OrderLine, ReceiptMatch
 from jobs import orders as orders_jobs
 from web import background
@@ -219,7 +219,7 @@ def new():
 
 
 def _new_context(form, customer: Customer | None) -> dict:
-    vehicles = list(customer.vehicles.where(Vehicle.deleted_at.is_null())) if customer else []
+    vehicles = list(customer.live_vehicles()) if customer else []
     phone = ""
     if customer:
         row = customers.main_phone(customer)

@@ -33,7 +33,7 @@ from appliance.customers import VehicleInput
 from appliance.errors import InputError
 from appliance.workshop import bookings, devices, planning, reports, schedule, website, work_orders
 from appliance.workshop.work_orders import OrderInput
-from db.models.customers import Customer, Vehicle
+from db.models.customers import Customer
 from db.models.workshop import BOOKING_SOURCES, KINDS, SEVERITIES, STATUSES, Booking, DeviceToken, WorkOrder
 from web.auth import actor, permission_required, safe_next
 from web.extensions import csrf
@@ -154,7 +154,7 @@ def _form_context(form):
             customer = customers.find_by_phone(phones.normalize(form.get("phone")))
         except InputError:
             customer = None
-    vehicles = list(customer.vehicles.where(Vehicle.deleted_at.is_null())) if customer else []
+    vehicles = list(customer.live_vehicles()) if customer else []
     inspection = None
     if booking and booking.vehicle_id:
         inspection = work_orders.open_inspection(booking.vehicle)
@@ -405,7 +405,7 @@ def new_booking():
 
 
 def _booking_context(form, customer: Customer | None) -> dict:
-    vehicles = list(customer.vehicles.where(Vehicle.deleted_at.is_null())) if customer else []
+    vehicles = list(customer.live_vehicles()) if customer else []
     return dict(form=form, customer=customer, vehicles=vehicles, sources=BOOKING_SOURCES, error=None, field=None)
 
 
