@@ -18,8 +18,7 @@ What differs between schema versions and is handled here:
 - "only changes" as an attribute (2.05+) or a child element (2.03/2.04);
 - documents directly under the root or inside ``<Контейнер>`` (2.08+).
 
-Dates in files are the shop's local time; they are returned naive and the importer
-converts them to UTC.
+Dates in files are the shop's local time, returned naive; the importer converts them to UTC.
 """
 
 from __future__ import annotations

@@ -4,14 +4,12 @@ For each active position: in stock (with analogs)? enough? already on order? If 
 needs buying, every supplier is asked (in parallel, bounded per supplier), the best
 offer within the acceptable delivery time is chosen, the quantity is worked out from
 sales history (``appliance.purchasing.quantity``) and written to the position's one
-``ReorderLine`` with the reasoning. A price far above its usual median is flagged
-"wait" instead of "buy".
+``ReorderLine`` with the reasoning. A price far above its usual median is flagged "wait".
 
-When suppliers cannot be reached, lines keep state ``waiting_link`` and ``catch_up``
-(a frequent job) prices them as soon as a link is back. Ticked lines become one
-supplier order per supplier in the outbox (``SupplierOrder`` rows in ``queued``);
-``drain_outbox`` places them through the adapters and records the supplier's refs;
-``poll_statuses`` follows them.
+When suppliers cannot be reached, lines keep state ``waiting_link`` and ``catch_up`` (a
+frequent job) prices them once a link is back. Ticked lines become one supplier order per
+supplier in the outbox (``SupplierOrder`` rows in ``queued``); ``drain_outbox`` places them
+through the adapters and records the supplier's refs; ``poll_statuses`` follows them.
 """
 
 from __future__ import annotations
