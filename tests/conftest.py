@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,17 @@ def client(app):
     return app.test_client()
 
 
+def wait_for(cond, timeout: float = 20.0, what: str = ""):
+    """Poll ``cond`` until it returns something true (a process started, a row appeared)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = cond()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
 def csrf_from(html: str) -> str:
     match = re.search(r'name="csrf-token" content="([^"]+)"', html) or re.search(r'name="csrf_token" value="([^"]+)"', html)
     assert match, "page has no CSRF token"
@@ -161,6 +173,17 @@ def login(client, staff):
     def do(role: str = "manager") -> Browser:
         return login_as(client, role)
     return do
+
+
+@pytest.fixture
+def car(db, staff):
+    """A customer with a Chery Tiggo 4 (the workshop and input tests' car)."""
+    from appliance import customers
+    from appliance.customers import PhoneInput, VehicleInput
+
+    customer = customers.create_customer("Иванов Пётр Сергеевич", [PhoneInput("+7 916 123-45-67")], staff["manager"],
+                                         vehicle_list=[VehicleInput("Chery", "Tiggo 4", 2019, plate="А123ВС77")])
+    return customer, customer.vehicles.get()
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ import pytest
 from appliance import customers
 from appliance.customers import PhoneInput
 from hardware.sim.printer_sim import PrinterSimulator
-from tests.conftest import configure_settings
+from tests.conftest import configure_settings, wait_for
 from tests.e2e.conftest import ARTIFACTS, screenshot
 
 pytestmark = pytest.mark.e2e
@@ -59,14 +58,6 @@ def customer(db, staff):
     return customers.create_customer("Ковалёв Андрей Петрович", [PhoneInput("+7 916 123-45-67")], staff["manager"])
 
 
-def _wait(predicate, seconds: float = 20.0, what: str = ""):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def _import_receipt(tmp_path: Path, settings, order_article: str) -> subprocess.CompletedProcess:
@@ -125,7 +116,7 @@ def test_order_loop(page, live_server, login_as, settings, customer, devices, pr
     hold_until = arrival.hold_until(orders_mod.get(order_id)).strftime("%d.%m.%Y")
     expected = (f"Андрей Петрович, ваш заказ №{order_id} пришёл. Сумма к оплате 2\u00a0300 ₽. Ждём вас до {hold_until}. "
                 "Автозапчасти Китай-Сервис, +7 495 000-00-00")
-    sent = _wait(lambda: [t for t in devices.sim.transmitted if t.number == "+79161234567"], what="the SMS")
+    sent = wait_for(lambda: [t for t in devices.sim.transmitted if t.number == "+79161234567"], what="the SMS")
     assert [t.text for t in sent] == [expected]
 
     # 5. "Print all N slips" for the receipt: one batch to the simulated printer.
@@ -136,7 +127,7 @@ def test_order_loop(page, live_server, login_as, settings, customer, devices, pr
     screenshot(page, "orders_arrival_slips")
     page.click("#print-all")
     page.wait_for_selector("#slips-job")
-    job = _wait(lambda: [j for j in printer_sim.jobs if order.barcode in j.barcodes], what="the slip print job")[0]
+    job = wait_for(lambda: [j for j in printer_sim.jobs if order.barcode in j.barcodes], what="the slip print job")[0]
     assert job.labels == 1  # Cyrillic goes to a TSPL printer as a bitmap: read the preview, not texts
     preview = printer_sim.dir / job.preview_file
     ARTIFACTS.mkdir(exist_ok=True)

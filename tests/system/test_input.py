@@ -10,7 +10,7 @@ import pytest
 import time_machine
 
 from appliance import customers, form_tokens
-from appliance.customers import PhoneInput, VehicleInput
+from appliance.customers import PhoneInput
 from appliance.workshop import schedule, work_orders
 from appliance.workshop.work_orders import OrderInput
 from db.models.customers import Customer, Vehicle
@@ -30,13 +30,6 @@ def shop_time():
     with time_machine.travel(NOW, tick=False):
         yield
 
-
-@pytest.fixture
-def car(db, staff):
-    """A customer with a Chery (the same one the workshop tests use)."""
-    customer = customers.create_customer("Иванов Пётр Сергеевич", [PhoneInput("+7 916 123-45-67")], staff["manager"],
-                                         vehicle_list=[VehicleInput("Chery", "Tiggo 4", 2019, plate="А123ВС77")])
-    return customer, customer.vehicles.get()
 
 
 @pytest.fixture

@@ -12,18 +12,11 @@ from appliance.exchange import progress
 from db import database
 from db.models.exchange import ImportLog
 from tests.bench.common import free_port, wait_up
+from tests.conftest import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def wait_for(cond, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = cond()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def _env(var_dir: Path) -> dict:

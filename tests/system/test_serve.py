@@ -11,6 +11,7 @@ from pathlib import Path
 import requests
 
 from tests.bench.common import free_port, wait_up
+from tests.conftest import wait_for
 
 
 def _children(pid: int) -> list[int]:
@@ -50,14 +51,6 @@ def _all_children(pid: int) -> set[int]:
     return found
 
 
-def _wait_for(cond, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = cond()
-        if result:
-            return result
-        time.sleep(0.2)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def test_a_killed_web_process_is_replaced_and_the_log_says_why(tmp_path):
@@ -70,12 +63,12 @@ def test_a_killed_web_process_is_replaced_and_the_log_says_why(tmp_path):
                                   stdout=log_file, stderr=subprocess.STDOUT)
     try:
         wait_up(f"http://127.0.0.1:{port}/login")
-        (first,) = _wait_for(lambda: _all_children(server.pid), 30, "the second web process")
-        _wait_for(lambda: f"веб-процесс {first} принимает запросы" in log_path.read_text(), 30, "it to serve")
+        (first,) = wait_for(lambda: _all_children(server.pid), 30, "the second web process")
+        wait_for(lambda: f"веб-процесс {first} принимает запросы" in log_path.read_text(), 30, "it to serve")
         os.kill(first, signal.SIGKILL)
-        (second,) = _wait_for(lambda: (kids := _all_children(server.pid)) and first not in kids and kids, 15,
+        (second,) = wait_for(lambda: (kids := _all_children(server.pid)) and first not in kids and kids, 15,
                               "a replacement web process")
-        _wait_for(lambda: f"веб-процесс {second} принимает запросы" in log_path.read_text(), 30,
+        wait_for(lambda: f"веб-процесс {second} принимает запросы" in log_path.read_text(), 30,
                   "the replacement to serve")
         text = log_path.read_text()
         assert re.search(rf"WARNING .*процесс web-2 \(pid {first}\) завершился по сигналу SIGKILL \(9\); "
@@ -85,5 +78,5 @@ def test_a_killed_web_process_is_replaced_and_the_log_says_why(tmp_path):
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(15)
-    _wait_for(lambda: not Path(f"/proc/{second}").exists()
+    wait_for(lambda: not Path(f"/proc/{second}").exists()
               or "Z" in Path(f"/proc/{second}/stat").read_text().split()[2], 10, "the replacement to stop")

@@ -25,15 +25,6 @@ def now(monkeypatch):
     return state
 
 
-@pytest.fixture
-def car(db, staff):
-    from appliance import customers
-    from appliance.customers import PhoneInput, VehicleInput
-
-    customer = customers.create_customer("Иванов Пётр Сергеевич", [PhoneInput("+7 916 123-45-67")], staff["manager"],
-                                         vehicle_list=[VehicleInput("Chery", "Tiggo 4", 2019, plate="А123ВС77")])
-    return customer, customer.vehicles.get()
-
 
 @pytest.fixture
 def second_car(db, staff):
