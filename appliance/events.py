@@ -14,6 +14,10 @@ log = logging.getLogger(__name__)
 SUBSCRIBERS: dict[str, list[str]] = {
     # A goods receipt was committed: parts orders mark the matching lines arrived.
     "goods_arrived": ["appliance.orders.arrival:on_goods_arrived"],
+    # A customer's SMS was assembled and stored (message=SmsMessage). Offered in this order;
+    # the first handler that returns True has taken it (a rating reply is not a question
+    # for the counter). Handlers are added by the areas that read replies.
+    "sms_received": [],
 }
 
 
@@ -22,3 +26,11 @@ def publish(event: str, **payload) -> list:
     for handler in hooks.load_all(SUBSCRIBERS.get(event, [])):
         results.append(handler(**payload))
     return results
+
+
+def offer(event: str, **payload) -> bool:
+    """Hand the payload to the subscribers in order until one takes it (returns True)."""
+    for handler in hooks.load_all(SUBSCRIBERS.get(event, [])):
+        if handler(**payload):
+            return True
+    return False

@@ -17,7 +17,7 @@ import hashlib
 import logging
 import time
 
-from appliance import notifications, phones, settings, sms, status
+from appliance import events, notifications, phones, settings, sms, status
 from appliance.clock import utcnow
 from appliance.errors import InputError
 from db import write_transaction
@@ -347,6 +347,7 @@ def _assemble(parts: list[SmsPart], phone: str, incomplete: bool = False) -> Sms
     if sms.is_stop_reply(text) and phone.startswith("+"):
         sms.opt_out(phone, customer, source="sms", note=f"ответ «{text.strip()[:20]}»")
     log.info("sms received from %s (%d part(s))", phone, len(parts))
+    events.offer("sms_received", message=msg)
     return msg
 
 
