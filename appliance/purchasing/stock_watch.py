@@ -43,6 +43,7 @@ from appliance.suppliers.base import (
 )
 from db import write_transaction
 from db.models.sales import Sale, SaleLine
+from db.models.staff import Staff
 from db.models.suppliers import (
     MandatoryItem,
     PriceQuote,
@@ -63,6 +64,9 @@ STATE_LABELS = {
     "enough": "хватает",
     "analog": "покрыто аналогом",
 }
+TO_BUY_STATES = ("buy", "high_price", "waiting_link", "no_offer")
+# what the list's filter offers besides one state: every line the shelf or an analog covers
+FILTER_GROUPS = {"covered": ("enough", "analog")}
 OPEN_LINE_STATUSES = ("queued", "ordered", "confirmed", "shipped")
 
 
@@ -313,6 +317,12 @@ def run(*, now: dt.datetime | None = None, adapters: list[SupplierAdapter] | Non
     return summary
 
 
+def run_manual(staff_id: int | None) -> RunSummary:
+    """«Проверить сейчас»: the nightly run, recorded as a manual one by this person."""
+    who = Staff.get_or_none(Staff.id == staff_id) if staff_id else None
+    return run(kind="manual", actor=who)
+
+
 def _need(pos: _Position, lead_days: int, pack: int, moq: int, p: Params, buying: bool = False):
     return compute_need(pos.stats, on_hand=pos.on_hand, analog_stock=pos.analog_stock, on_order=pos.on_order,
                         lead_days=lead_days, review_days=p.review_days, min_qty=pos.min_qty,
@@ -496,16 +506,15 @@ def catch_up(adapters: list[SupplierAdapter] | None = None) -> RunSummary | None
 def reorder_lines(state: str = "", supplier: str = "", search: str = "", show_all: bool = False):
     q = (ReorderLine.select(ReorderLine, MandatoryItem).join(MandatoryItem)
          .order_by(ReorderLine.supplier, MandatoryItem.article))
-    if not show_all:
-        q = q.where(ReorderLine.status == "open",
-                    ReorderLine.state.in_(("buy", "high_price", "waiting_link", "no_offer")))
-    if state:
-        q = q.where(ReorderLine.state == state)
+    if state:  # a chosen state shows its lines, the «хватает» ones too
+        q = q.where(ReorderLine.status == "open", ReorderLine.state.in_(FILTER_GROUPS.get(state, (state,))))
+    elif not show_all:
+        q = q.where(ReorderLine.status == "open", ReorderLine.state.in_(TO_BUY_STATES))
     if supplier:
         q = q.where(ReorderLine.supplier == supplier)
     if search:
         q = q.where(_item_matches(search))
-    order = {s: i for i, s in enumerate(("buy", "high_price", "waiting_link", "no_offer", "on_order", "enough"))}
+    order = {s: i for i, s in enumerate((*TO_BUY_STATES, "on_order", "enough", "analog"))}
     return sorted(q, key=lambda ln: (order.get(ln.state, 9), ln.supplier, ln.item.article))
 
 
