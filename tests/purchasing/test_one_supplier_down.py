@@ -11,7 +11,7 @@ from tests.purchasing.test_stock_watch import PARAMS, item, line_of, stock  # no
 pytestmark = pytest.mark.clock
 
 
-def test_line_only_the_down_supplier_quotes_waits_and_is_repriced_on_catch_up(suppliers_cfg, sim, stock):  # noqa: F811
+def test_line_only_the_down_supplier_quotes_waits_and_is_repriced_on_catch_up(app, suppliers_cfg, sim, stock, login):  # noqa: F811
     # a part only s2 carries (the simulator's coverage decides for parts outside its catalogue)
     sim.control("s1", {"coverage": 0.0})
     sim.control("s3", {"coverage": 0.0})
@@ -32,6 +32,8 @@ def test_line_only_the_down_supplier_quotes_waits_and_is_repriced_on_catch_up(su
     assert line.quote_at is not None and line.price_kop == price
     assert "последняя цена" in line.reasoning and "3 ч назад" in line.reasoning
     assert not line.supplier  # not orderable at an old price: it waits for the link
+    page = login("manager").get("/stock/reorder").get_data(as_text=True)
+    assert "ZX-4471020" in page and "последняя цена от" in page and "ждёт связи" in page
 
     sim.control("s2", {"down": False})
     link.tracker.probe_interval = 0
