@@ -357,6 +357,7 @@ def _mark_covered(pos: _Position, holder: MandatoryItem, now: dt.datetime) -> No
         _fill_counts(line, pos, member)
         line.state, line.qty, line.ticked, line.updated_at = "analog", 0, False, now
         line.supplier, line.offer_key, line.price_kop, line.quote_at = "", "", None, None
+        line.offer_article = line.offer_brand = line.offer_name = ""
         line.days_min = line.days_max = None
         if line.status == "ordered":
             line.status, line.order = "open", None
