@@ -1,6 +1,7 @@
 """The service advisor plans two cars on two bays; the wall tablet shows them and follows a status change."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -229,3 +230,30 @@ def test_board_is_readable_from_three_metres(browser, live_server, workshop, sta
     assert "и ещё 1" in tablet.locator(".board-col").nth(3).inner_text()  # the third car of a bay is counted
     screenshot(tablet, "workshop_board_1280x800")
     ctx.close()
+
+
+def test_slot_dialog_plans_a_repair_after_the_cars_inspection(page, live_server, login_as, workshop, staff):
+    from db.models.workshop import Finding
+
+    ivanov = Customer.get(Customer.name == "Иванов Пётр Сергеевич")
+    start = utc("09:00") - dt.timedelta(days=3)
+    inspection = WorkOrder.create(kind="inspection", customer=ivanov, vehicle=ivanov.vehicles.get(),
+                                  bay=schedule.active_bays()[0], planned_start=start,
+                                  planned_end=start + dt.timedelta(minutes=30), status="handed_over",
+                                  created_at=start, updated_at=start)
+    Finding.create(work_order=inspection, text="Люфт рулевой тяги", severity="soon")
+    login_as(page, "manager")
+    page.goto(f"{live_server}/workshop")
+    _click_slot(page, 2, 120)
+    dialog = page.locator("#ws-dialog")
+    dialog.locator("input[name=phone]").fill("8 916 123-45-67")
+    choice = dialog.locator("#customer-pick select[name=inspection_choice]")
+    choice.wait_for()
+    assert choice.input_value() == str(inspection.id)  # the car's open inspection is proposed
+    assert "ЗН-" in choice.inner_text() and "не по осмотру" in choice.inner_text()
+    dialog.locator("textarea[name=complaint]").fill("Заменить рулевую тягу")
+    screenshot(page, "workshop_slot_dialog_inspection")
+    dialog.locator("button.primary").click()
+    page.wait_for_function("document.querySelectorAll('.wo-block').length > 0")
+    repair = WorkOrder.get(WorkOrder.kind == "repair")
+    assert repair.inspection_id == inspection.id
