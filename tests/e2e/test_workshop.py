@@ -249,11 +249,14 @@ def test_slot_dialog_plans_a_repair_after_the_cars_inspection(page, live_server,
     dialog.locator("input[name=phone]").fill("8 916 123-45-67")
     choice = dialog.locator("#customer-pick select[name=inspection_choice]")
     choice.wait_for()
-    assert choice.input_value() == str(inspection.id)  # the car's open inspection is proposed
+    # the car's open inspection is proposed (waits out a second swap of the customer pick)
+    page.wait_for_function("(id) => { const s = document.querySelector('#customer-pick select[name=inspection_choice]');"
+                           " return s && s.value === id; }", arg=str(inspection.id), timeout=20_000)
     assert "ЗН-" in choice.inner_text() and "не по осмотру" in choice.inner_text()
     dialog.locator("textarea[name=complaint]").fill("Заменить рулевую тягу")
     screenshot(page, "workshop_slot_dialog_inspection")
     dialog.locator("button.primary").click()
-    page.wait_for_function("document.querySelectorAll('.wo-block').length > 0")
+    page.wait_for_function("document.querySelectorAll('.wo-block').length > 0", timeout=20_000)
+    assert not dialog.is_visible()
     repair = WorkOrder.get(WorkOrder.kind == "repair")
     assert repair.inspection_id == inspection.id
