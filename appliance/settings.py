@@ -114,6 +114,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "high_price_window_days": "90",
         "high_price_min_days": "3",  # days of price history needed before flagging
         "on_order_days": "30",  # open supplier order lines younger than this count as on order
+        "last_quote_days": "7",  # a down supplier's last quote younger than this is shown on a waiting line
         "sim_port": "8765",  # demo: the supplier simulator (`prilavok supplier-sim`)
     },
     "discovery": {

@@ -55,9 +55,10 @@ def poll_supplier_statuses():
 @huey.task()
 @huey.lock_task(STOCK_WATCH_LOCK)
 @with_database
-def stock_check_now():
-    """The reorder page's «Проверить сейчас»: the nightly run, now; the answer the page shows."""
-    return stock_watch.run().text_ru()
+def stock_check_now(staff_id: int | None = None):
+    """The reorder page's «Проверить сейчас»: the nightly run, now, as a manual one by this person;
+    the answer the page shows."""
+    return stock_watch.run_manual(staff_id).text_ru()
 
 
 @huey.task()

@@ -26,7 +26,9 @@ bp = Blueprint("stock", __name__)
 log = logging.getLogger(__name__)
 
 FILTER_STATES = [("", "все к заказу"), ("buy", "купить"), ("high_price", "цена высокая"),
-                 ("waiting_link", "ждут связи"), ("no_offer", "нет предложений")]
+                 ("waiting_link", "ждут связи"), ("no_offer", "нет предложений"), ("on_order", "уже в заказе"),
+                 ("covered", "хватает: есть или покрыто аналогом"), ("enough", "хватает на складе"),
+                 ("analog", "покрыто аналогом")]
 
 
 def sparkline(points: list[tuple[object, int]], width: int = 120, height: int = 28) -> Markup:
@@ -73,7 +75,8 @@ def reorder():
 @permission_required("stock.use")
 def check_now():
     """«Проверить сейчас»: the nightly stock watch, now, in the worker (it asks every supplier)."""
-    return background.start(supplier_jobs.stock_check_now, "stock.check_progress", url_for(".reorder"),
+    return background.start(functools.partial(supplier_jobs.stock_check_now, actor().id), "stock.check_progress",
+                            url_for(".reorder"),
                             lock=supplier_jobs.STOCK_WATCH_LOCK,
                             busy="Проверка уже идёт (ночная или запущенная раньше) — дождитесь её.")
 
@@ -267,20 +270,38 @@ def analogs_export():
 @bp.route("/price-check")
 @permission_required("stock.use")
 def price_check_page():
+    """The form, prefilled from the link; a plain GET asks nobody: the page then starts the check by
+    POST (htmx on load, with the CSRF token), so a prefetch or a reopened link costs no supplier calls."""
+    article, brand = _article_brand(request.args)
+    ctx = dict(article=article, brand=brand, token="", return_to=request.args.get("return_to", ""),
+               members=analogs.members_of(article, brand) if article and brand else [],
+               sort=request.args.get("sort", "price"))
+    return render_template("stock/price_check.html", **ctx, **_progress_ctx("", ctx["sort"]))
+
+
+@bp.route("/price-check/start", methods=["POST"])
+@permission_required("stock.use")
+def price_check_start():
+    """Ask every supplier (in the background); the results fragment polls for the answers."""
+    article, brand = _article_brand(request.form)
+    if not article:
+        return Response('<p class="muted">Укажите артикул.</p>', status=422, mimetype="text/html")
+    token = price_check.start(article, brand or None)
+    sort = request.form.get("sort", "price")
+    ctx = dict(article=article, brand=brand, token=token, return_to=request.form.get("return_to", ""), sort=sort)
+    if request.headers.get("HX-Request"):
+        return render_template("stock/_price_results.html", **ctx, **_progress_ctx(token, sort))
+    members = analogs.members_of(article, brand) if brand else []
+    return render_template("stock/price_check.html", members=members, **ctx, **_progress_ctx(token, sort))
+
+
+def _article_brand(values) -> tuple[str, str]:
     try:
-        article = forms.text(request.args.get("article"), "article", "Артикул", forms.ARTICLE_LEN)
-        brand = forms.text(request.args.get("brand"), "brand", "Бренд", forms.ARTICLE_LEN)
+        return (forms.text(values.get("article"), "article", "Артикул", forms.ARTICLE_LEN),
+                forms.text(values.get("brand"), "brand", "Бренд", forms.ARTICLE_LEN))
     except InputError as exc:
         flash(exc.message, "error")
-        article = brand = ""
-    return_to = request.args.get("return_to", "")
-    token = price_check.start(article, brand or None) if article else ""
-    members = analogs.members_of(article, brand) if article and brand else []
-    ctx = dict(article=article, brand=brand, token=token, return_to=return_to, members=members,
-               sort=request.args.get("sort", "price"))
-    if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "pc-results":
-        return render_template("stock/_price_results.html", **ctx, **_progress_ctx(token, ctx["sort"]))
-    return render_template("stock/price_check.html", **ctx, **_progress_ctx(token, ctx["sort"]))
+        return "", ""
 
 
 @bp.route("/price-check/results")

@@ -31,7 +31,16 @@ from appliance import audit, clock, customers, forms, permissions, phones, setti
 from appliance.clock import local_to_utc, to_local
 from appliance.customers import VehicleInput
 from appliance.errors import InputError
-from appliance.workshop import bookings, devices, planning, reports, schedule, website, work_orders
+from appliance.workshop import (
+    bookings,
+    devices,
+    inspections,
+    planning,
+    reports,
+    schedule,
+    website,
+    work_orders,
+)
 from appliance.workshop.work_orders import OrderInput
 from db.models.customers import Customer
 from db.models.workshop import BOOKING_SOURCES, KINDS, SEVERITIES, STATUSES, Booking, DeviceToken, WorkOrder
@@ -157,10 +166,12 @@ def _form_context(form):
     vehicles = list(customer.live_vehicles()) if customer else []
     inspection = None
     if booking and booking.vehicle_id:
-        inspection = work_orders.open_inspection(booking.vehicle)
+        inspection = inspections.open_inspection(booking.vehicle)
+    recent = [] if booking else inspections.recent_for(customer)
+    open_ids = {i.id for i in (inspections.open_inspection(v) for v in vehicles) if i}
     return {"form": form, "booking": booking, "customer": customer, "vehicles": vehicles, "error": None,
             "field": None, "bays": schedule.active_bays(), "mechanics": work_orders.mechanics(), "kinds": KINDS,
-            "inspection": inspection, "hours": schedule.hours()}
+            "inspection": inspection, "hours": schedule.hours(), "inspections": recent, "open_ids": open_ids}
 
 
 @bp.route("/workshop/new")
@@ -168,15 +179,16 @@ def _form_context(form):
 def new_order():
     """The dialog after a click on an empty slot (or a booking dropped onto the grid)."""
     form = dict(request.args.items())
+    if form.get("booking_id"):
+        booking = Booking.get_or_none(Booking.id == _id(form["booking_id"]))
+        if booking is not None:
+            form.setdefault("complaint", work_orders.booking_complaint(booking))
+            form.update(planning.wished_slot(booking, form))
     if form.get("start") and not form.get("end"):
         end = planning.default_end(form["start"])
         if end:
             form["end"] = end
     form.setdefault("date", clock.local_today().isoformat())
-    if form.get("booking_id"):
-        booking = Booking.get_or_none(Booking.id == _id(form["booking_id"]))
-        if booking is not None:
-            form.setdefault("complaint", work_orders.booking_complaint(booking))
     return render_template("workshop/_order_form.html", **_form_context(form))
 
 
@@ -198,8 +210,7 @@ def create_order():
                           vehicle_id=_int(form.get("vehicle_id"), "vehicle"), mechanic_id=_int(form.get("mechanic"), "mechanic"),
                           kind=form.get("kind", "repair"), complaint=form.get("complaint", ""),
                           mileage=_mileage(form.get("mileage")),
-                          inspection_id=_int(form.get("inspection_id"), "inspection") if form.get("link_inspection") else None,
-                          link_open_inspection=not form.get("inspection_id") or bool(form.get("link_inspection")))
+                          **_inspection_choice(form))
         car = VehicleInput(make=form.get("make", ""), model=form.get("model", ""), plate=form.get("plate", ""))
         booking_id = _int(form.get("booking_id"), "booking")
         customer_id = None if booking_id else _int(form.get("customer_id"), "customer")
@@ -223,6 +234,16 @@ def create_order():
         return response
     flash(f"Заказ-наряд {wo.number} запланирован.")
     return redirect(url_for("workshop.order", wo_id=wo.id))
+
+
+def _inspection_choice(form) -> dict:
+    """Which inspection a new repair follows: the dialog's «По итогам осмотра» choice (none chosen
+    means none), else the booking dialog's checkbox, else the car's open inspection by default."""
+    if "inspection_choice" in form:
+        chosen = _int(form.get("inspection_choice"), "inspection") if form.get("kind", "repair") == "repair" else None
+        return {"inspection_id": chosen, "link_open_inspection": False}
+    return {"inspection_id": _int(form.get("inspection_id"), "inspection") if form.get("link_inspection") else None,
+            "link_open_inspection": not form.get("inspection_id") or bool(form.get("link_inspection"))}
 
 
 @bp.route("/workshop/work-orders/<int:wo_id>/move", methods=["POST"])
@@ -255,7 +276,7 @@ def _order_context(wo: WorkOrder):
             "transitions": planning.desk_actions(wo, actor()),
             "mechanics": work_orders.mechanics(), "kinds": KINDS, "severities": SEVERITIES,
             "repairs": list(wo.repairs), "error": None, "field": None,
-            "open_inspection": work_orders.open_inspection(wo.vehicle) if planning.offers_inspection(wo) else None,
+            "open_inspection": inspections.open_inspection(wo.vehicle) if planning.offers_inspection(wo) else None,
             "order_lines": work_orders.order_lines_for(wo) if planning.takes_order_parts(wo) else [],
             "order_statuses": work_orders.order_line_statuses(wo),
             "wo_day": to_local(wo.planned_start).date().isoformat(),

@@ -44,7 +44,7 @@ def cmd_stock_check(args) -> int:
     from appliance.purchasing import stock_watch
 
     _open_db()
-    summary = stock_watch.run()
+    summary = stock_watch.run(kind="manual")  # a person ran it (from the command line): «Проверка вручную»
     print(f"Проверка обязательного наличия: {summary.text_ru()}; запросов к поставщикам: {summary.requests}")
     placed = stock_watch.drain_outbox()
     if any(placed.values()):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from decimal import Decimal
 
 from appliance import clock, parts
 from appliance.exchange import commerceml as cml
@@ -90,14 +91,18 @@ class CatalogLoader(Tally):
                     changed = True
             if offer.quantity is not None or offer.per_warehouse:
                 per = offer.per_warehouse or {"": offer.quantity}
+                before = self._levels_before()
                 for wid, qty in per.items():
                     wname = reader.warehouses.get(wid, wid) if wid else default_warehouse()
-                    levels.setdefault(wname, []).append(dict(
+                    row = dict(
                         product=product.id if product else None, article=article, brand=brand,
                         article_key=akey(article), brand_key=bkey(brand),
                         name=offer.name or (product.name if product else ""), qty=qty,
-                        price_kop=to_kop(offer.prices[price_type]) if price_type in offer.prices else None))
-                changed = True
+                        price_kop=to_kop(offer.prices[price_type]) if price_type in offer.prices else None)
+                    levels.setdefault(wname, []).append(row)
+                    was = before.get((wname, row["article_key"], row["brand_key"]))
+                    if was is None or was[0] != Decimal(str(qty or 0)) or was[1] != row["price_kop"]:
+                        changed = True  # the same balance again is no change («обновлено» counts real ones)
             if changed:
                 self.updated += 1
             else:
@@ -105,6 +110,16 @@ class CatalogLoader(Tally):
         taken = self.generated_at
         for wname, rows in levels.items():
             self._put_levels(wname, rows, replace=not only_changes, taken_local=taken)
+
+    def _levels_before(self) -> dict[tuple[str, str, str], tuple[Decimal, int | None]]:
+        """Every stock line as it was before this file (read once: the file replaces them as it goes)."""
+        if getattr(self, "_before", None) is None:
+            self._before = {}
+            q = (StockLevel.select(StockSnapshot.warehouse, StockLevel.article_key, StockLevel.brand_key,
+                                   StockLevel.qty, StockLevel.price_kop).join(StockSnapshot).tuples())
+            for wname, ak, bk, qty, price in q:
+                self._before[(wname, ak, bk)] = (Decimal(str(qty or 0)), price)
+        return self._before
 
     def _finish_full_stock(self, reader: cml.CommerceMLReader) -> None:
         """A full offers export lists every warehouse; one with no lines now has nothing."""

@@ -215,13 +215,17 @@ def _after_commit(job: _Import) -> None:
 
 
 def _notify(entry: ImportLog) -> None:
-    key = f"import-failed-{entry.source}"
+    """One notice per kind of file (sales, stock, catalog...): only a good file of that kind closes it.
+    A file rejected before its kind was known is keyed by its name (the same file, fixed, closes it)."""
+    key = f"import-failed-{entry.kind or 'file:' + entry.filename}"
     if entry.status == "failed":
         notifications.raise_notification(
             "exchange", key, f"Файл из 1С не загружен: {entry.filename}", entry.error[:1000],
             url=f"/exchange#log-{entry.id}")
     elif entry.status == "done":
         notifications.resolve("exchange", key, comment=f"загружен {entry.filename}")
+        # a notice raised before the upgrade was keyed by where the file came from
+        notifications.resolve("exchange", f"import-failed-{entry.source}", comment=f"загружен {entry.filename}")
 
 
 class _Import(CatalogLoader, DocumentsLoader):

@@ -43,6 +43,42 @@ def analog_keys(akey: str, bkey: str) -> list[tuple[str, str]]:
             AnalogMember.select().where((AnalogMember.group == me.group_id) & (AnalogMember.id != me.id))]
 
 
+def mandatory_groups(items: list) -> list[list]:
+    """Mandatory items clustered by analog group (in the items' order): one reorder position each."""
+    groups = group_ids([(i.article_key, i.brand_key) for i in items])
+    out: list[list] = []
+    index: dict[int, list] = {}
+    for it in items:
+        gid = groups.get((it.article_key, it.brand_key))
+        if gid is None:
+            out.append([it])
+        elif gid in index:
+            index[gid].append(it)
+        else:
+            index[gid] = [it]
+            out.append(index[gid])
+    return out
+
+
+def with_group_mates(items: list, candidates: list) -> list:
+    """``items`` plus the ``candidates`` that share an analog group with one of them (catching up
+    a group's waiting line re-decides the whole group)."""
+    groups = group_ids([(i.article_key, i.brand_key) for i in [*items, *candidates]])
+    wanted = {groups[(i.article_key, i.brand_key)] for i in items if (i.article_key, i.brand_key) in groups}
+    ids = {i.id for i in items}
+    return [c for c in candidates if c.id in ids or groups.get((c.article_key, c.brand_key)) in wanted]
+
+
+def group_ids(keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The analog group of each of these parts that has one."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    return {(m.article_key, m.brand_key): m.group_id
+            for m in AnalogMember.select().where(AnalogMember.article_key.in_({k[0] for k in wanted}))
+            if (m.article_key, m.brand_key) in wanted}
+
+
 def link(parts: list[tuple[str, str]], *, name: str = "", source: str = "manual", actor=None) -> AnalogGroup:
     """Make these parts one group (merging any groups they already belong to)."""
     clean = []

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 import peewee
 
 from appliance import audit, forms, settings
-from appliance.clock import shop_date, utcnow, whole_days_before
+from appliance.clock import shop_date, to_local, utcnow, whole_days_before
 from appliance.errors import InputError
+from appliance.orders.lines import money_text as format_money
 from appliance.orders.stock import stock_on_order
 from appliance.parts import article_key, brand_key
 from appliance.purchasing import analogs, price_check
@@ -42,6 +43,7 @@ from appliance.suppliers.base import (
 )
 from db import write_transaction
 from db.models.sales import Sale, SaleLine
+from db.models.staff import Staff
 from db.models.suppliers import (
     MandatoryItem,
     PriceQuote,
@@ -60,7 +62,11 @@ STATE_LABELS = {
     "no_offer": "нет предложений",
     "on_order": "уже в заказе",
     "enough": "хватает",
+    "analog": "покрыто аналогом",
 }
+TO_BUY_STATES = ("buy", "high_price", "waiting_link", "no_offer")
+# what the list's filter offers besides one state: every line the shelf or an analog covers
+FILTER_GROUPS = {"covered": ("enough", "analog")}
 OPEN_LINE_STATUSES = ("queued", "ordered", "confirmed", "shipped")
 
 
@@ -190,12 +196,28 @@ def price_history(item: MandatoryItem, days: int = 90) -> list[tuple[dt.date, in
 
 @dataclass
 class _Position:
-    item: MandatoryItem
+    """One position of the list: a mandatory item, or every mandatory member of one analog
+    group (they stand in for each other, so the group has one need and one line)."""
+
+    item: MandatoryItem  # the lead: the group's line when no offer is chosen
+    members: list[MandatoryItem]
     keys: list[tuple[str, str]]
     stats: SalesStats
-    on_hand: int
-    analog_stock: int
+    stock: dict[tuple[str, str], int]  # on hand per part of the group
     on_order: int
+    min_qty: int
+    target_qty: int | None
+
+    def on_hand_of(self, item: MandatoryItem) -> int:
+        return self.stock.get((item.article_key, item.brand_key), 0)
+
+    @property
+    def on_hand(self) -> int:
+        return self.on_hand_of(self.item)
+
+    @property
+    def analog_stock(self) -> int:
+        return sum(self.stock.values()) - self.on_hand
 
 
 def _line_for(item: MandatoryItem, now: dt.datetime) -> ReorderLine:
@@ -205,69 +227,83 @@ def _line_for(item: MandatoryItem, now: dt.datetime) -> ReorderLine:
     return line
 
 
+def _positions(items: list[MandatoryItem], sales, first_day: dt.date, order_since: dt.datetime,
+               p: Params) -> list[_Position]:
+    out = []
+    for members in analogs.mandatory_groups(items):
+        lead = members[0]
+        keys = _keys_with_analogs(lead)
+        targets = [m.target_qty for m in members if m.target_qty is not None]
+        out.append(_Position(
+            item=lead, members=members, keys=keys, stats=stats_for(keys, sales, first_day, p.history_days),
+            stock={k: price_check.stock_on_hand(*k) for k in keys}, on_order=on_order_qty(keys, order_since),
+            min_qty=max(m.min_qty for m in members), target_qty=max(targets) if targets else None,
+        ))
+    return out
+
+
 def run(*, now: dt.datetime | None = None, adapters: list[SupplierAdapter] | None = None,
-        items: list[MandatoryItem] | None = None, params: Params | None = None) -> RunSummary:
-    """The nightly run (or a catch-up over ``items``). Safe to run twice."""
+        items: list[MandatoryItem] | None = None, params: Params | None = None,
+        kind: str = "nightly", actor=None) -> RunSummary:
+    """The nightly run, a person's «Проверить сейчас» (``kind="manual"``, ``actor``), or a
+    catch-up over ``items`` (with the rest of their analog groups). Safe to run twice."""
     t0 = time.monotonic()
     p = params or Params.from_settings()
     now = now or utcnow()
     adapters = adapters if adapters is not None else registry.all_suppliers()
     requests_before = sum(getattr(getattr(a, "http", None), "calls", 0) for a in adapters)
-    run_row = StockWatchRun.create(started_at=now) if items is None else None
-    if items is None:
-        items = list(MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.id))
+    run_row = StockWatchRun.create(started_at=now, kind=kind, started_by=actor) if items is None else None
+    active = list(MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.id))
+    if items is not None:
+        items = analogs.with_group_mates(items, active)
+    else:
+        items = active
     # whole shop days before today: a run at 23:50 and one at 00:10 see the same history shape
     since, until = whole_days_before(p.history_days, shop_date(now))
     sales = daily_sales(since, until)
-    first_day = shop_date(since)
     order_since = now - dt.timedelta(days=p.on_order_days)
-    summary = RunSummary(positions=len(items))
+    positions = _positions(items, sales, shop_date(since), order_since, p)
+    summary = RunSummary(positions=len(positions))
 
     to_price: list[_Position] = []
-    for item in items:
-        keys = _keys_with_analogs(item)
-        pos = _Position(
-            item=item, keys=keys, stats=stats_for(keys, sales, first_day, p.history_days),
-            on_hand=price_check.stock_on_hand(item.article_key, item.brand_key),
-            analog_stock=sum(price_check.stock_on_hand(a, b) for a, b in keys[1:]),
-            on_order=on_order_qty(keys, order_since),
-        )
-        need = _need(pos, p.default_lead_days, item.pack, 1, p)
+    for pos in positions:
+        need = _need(pos, p.default_lead_days, pos.item.pack, 1, p)
         if need.order:
             to_price.append(pos)
             continue
-        state = "on_order" if pos.on_order and (pos.on_hand + pos.analog_stock) < need.reorder_point else "enough"
+        state = "on_order" if pos.on_order and sum(pos.stock.values()) < need.reorder_point else "enough"
         setattr(summary, state, getattr(summary, state) + 1)
         with write_transaction():
-            line = _line_for(item, now)
-            _fill_counts(line, pos)
-            line.state, line.qty, line.reasoning, line.updated_at = state, 0, need.reasoning, now
-            if state == "enough" and line.status == "ordered":
-                line.status = "open"
-            line.ticked = False
-            line.save()
+            for member in pos.members:
+                line = _line_for(member, now)
+                _fill_counts(line, pos, member)
+                line.state, line.qty, line.reasoning, line.updated_at = state, 0, need.reasoning, now
+                if state == "enough" and line.status == "ordered":
+                    line.status = "open"
+                line.ticked = False
+                line.save()
 
-    # ask every supplier about every position that needs buying; each supplier's pool
+    # ask every supplier about every part that needs buying; each supplier's pool
     # bounds its own concurrency, so a slow one does not hold up the rest
     futures = {}
     remaining: dict[int, int] = {}
-    answers: dict[int, list[price_check.Answer]] = defaultdict(list)
+    answers: dict[int, list[tuple[MandatoryItem, price_check.Answer]]] = defaultdict(list)
     for pos in to_price:
-        remaining[pos.item.id] = len(adapters)
-        for a in adapters:
-            f = price_check.submit(a, pos.item.article, pos.item.brand or None,
-                                   use_cache=False, record=False, learn=False)
-            futures[f] = pos
-    by_id = {pos.item.id: pos for pos in to_price}
+        remaining[pos.item.id] = len(adapters) * len(pos.members)
+        for member in pos.members:
+            for a in adapters:
+                f = price_check.submit(a, member.article, member.brand or None,
+                                       use_cache=False, record=False, learn=False)
+                futures[f] = (pos, member)
     for pos in to_price:
         if not adapters:
             _settle(pos, [], now, p, summary)
     for f in as_completed(futures):
-        pos = futures[f]
-        answers[pos.item.id].append(f.result())
+        pos, member = futures[f]
+        answers[pos.item.id].append((member, f.result()))
         remaining[pos.item.id] -= 1
         if remaining[pos.item.id] == 0:
-            _settle(by_id[pos.item.id], answers.pop(pos.item.id), now, p, summary)
+            _settle(pos, answers.pop(pos.item.id), now, p, summary)
 
     summary.seconds = time.monotonic() - t0
     summary.requests = sum(getattr(getattr(a, "http", None), "calls", 0) for a in adapters) - requests_before
@@ -281,66 +317,114 @@ def run(*, now: dt.datetime | None = None, adapters: list[SupplierAdapter] | Non
     return summary
 
 
+def run_manual(staff_id: int | None) -> RunSummary:
+    """«Проверить сейчас»: the nightly run, recorded as a manual one by this person."""
+    who = Staff.get_or_none(Staff.id == staff_id) if staff_id else None
+    return run(kind="manual", actor=who)
+
+
 def _need(pos: _Position, lead_days: int, pack: int, moq: int, p: Params, buying: bool = False):
-    item = pos.item
     return compute_need(pos.stats, on_hand=pos.on_hand, analog_stock=pos.analog_stock, on_order=pos.on_order,
-                        lead_days=lead_days, review_days=p.review_days, min_qty=item.min_qty,
-                        target_qty=item.target_qty, pack=pack, moq=moq, z=p.z, buying=buying)
+                        lead_days=lead_days, review_days=p.review_days, min_qty=pos.min_qty,
+                        target_qty=pos.target_qty, pack=pack, moq=moq, z=p.z, buying=buying)
 
 
-def _fill_counts(line: ReorderLine, pos: _Position) -> None:
-    line.on_hand, line.analog_stock, line.on_order = pos.on_hand, pos.analog_stock, pos.on_order
+def _fill_counts(line: ReorderLine, pos: _Position, member: MandatoryItem) -> None:
+    line.on_hand = pos.on_hand_of(member)
+    line.analog_stock = sum(pos.stock.values()) - line.on_hand
+    line.on_order = pos.on_order
 
 
-def _settle(pos: _Position, answers: list[price_check.Answer], now: dt.datetime, p: Params,
-            summary: RunSummary) -> None:
+def _choose(pos: _Position, offers: list[Offer], wanted: int, max_days: int):
+    """The member with the best offer: within the acceptable delivery first, then cheapest."""
+    best = None
+    for member in pos.members:
+        offer, note = best_offer(offers, member, wanted, max_days)
+        if offer is None:
+            continue
+        rank = (bool(note), offer.days_max, offer.price_kop) if note else (False, offer.price_kop, offer.days_max)
+        if best is None or rank < best[0]:
+            best = (rank, member, offer, note)
+    return (None, None, "") if best is None else best[1:]
+
+
+def _mark_covered(pos: _Position, holder: MandatoryItem, now: dt.datetime) -> None:
+    """The other members of the group: «покрыто аналогом», the holder's line carries the need."""
+    for member in pos.members:
+        if member.id == holder.id:
+            continue
+        line = _line_for(member, now)
+        _fill_counts(line, pos, member)
+        line.state, line.qty, line.ticked, line.updated_at = "analog", 0, False, now
+        line.supplier, line.offer_key, line.price_kop, line.quote_at = "", "", None, None
+        line.offer_article = line.offer_brand = line.offer_name = ""
+        line.days_min = line.days_max = None
+        if line.status == "ordered":
+            line.status, line.order = "open", None
+        line.reasoning = (f"покрыто аналогом {holder.article} {holder.brand}".rstrip()
+                          + ": группа аналогов заказывается одной строкой")
+        line.save()
+
+
+def _settle(pos: _Position, answers: list[tuple[MandatoryItem, price_check.Answer]], now: dt.datetime,
+            p: Params, summary: RunSummary) -> None:
     """One position's answers are all in: choose, flag and write its line."""
-    item = pos.item
-    offers = [o for a in answers for o in a.offers]
-    all_down = bool(answers) and all(a.link_down for a in answers)
-    any_ok = any(a.ok for a in answers)
-    prelim = _need(pos, p.default_lead_days, item.pack, 1, p)
-    offer, note = best_offer(offers, item, prelim.raw_qty, p.max_delivery_days)
+    offers = [o for _, a in answers for o in a.offers]
+    replies = [a for _, a in answers]
+    down = {a.supplier: a.supplier_name for a in replies if a.link_down}
+    any_ok = any(a.ok for a in replies)
+    prelim = _need(pos, p.default_lead_days, pos.item.pack, 1, p)
+    item, offer, note = _choose(pos, offers, prelim.raw_qty, p.max_delivery_days)
+    item = item or pos.item
     with write_transaction():
         median, days_known = price_median(item, now, p.high_price_window_days)
-        quotes = [dict(article_key=item.article_key, brand_key=brand_key(o.brand), supplier=o.supplier,
-                       price_kop=o.price_kop, qty=o.qty, days_min=o.days_min, days_max=o.days_max,
-                       quoted_at=now)
-                  for o in offers if not o.is_analog and article_key(o.article) == item.article_key
-                  and o.price_kop > 0]
-        if quotes:
-            PriceQuote.insert_many(quotes).execute()
-        for o in offers:
-            if o.is_analog and o.brand and item.brand:
-                analogs.learn((item.article, item.brand), (o.article, o.brand))
+        for member, answer in answers:
+            quotes = [dict(article_key=member.article_key, brand_key=brand_key(o.brand), supplier=o.supplier,
+                           price_kop=o.price_kop, qty=o.qty, days_min=o.days_min, days_max=o.days_max,
+                           quoted_at=now)
+                      for o in answer.offers if not o.is_analog and article_key(o.article) == member.article_key
+                      and o.price_kop > 0]
+            if quotes:
+                PriceQuote.insert_many(quotes).execute()
+            for o in answer.offers:
+                if o.is_analog and o.brand and member.brand:
+                    analogs.learn((member.article, member.brand), (o.article, o.brand))
+        _mark_covered(pos, item, now)
         line = _line_for(item, now)
-        _fill_counts(line, pos)
+        _fill_counts(line, pos, item)
         line.updated_at = now
         line.median_kop = median
+        line.quote_at = None
         if line.status == "ordered":
             line.status, line.order = "open", None
         if offer is None:
+            line.supplier, line.offer_key, line.price_kop = "", "", None
+            line.days_min = line.days_max = None
             if not answers:
                 line.state = "no_offer"
                 summary.no_offer += 1
                 why = "поставщики не настроены"
-            elif all_down or (not any_ok and any(a.link_down for a in answers)):
+            elif down:
+                # a supplier that did not answer may carry it: wait for it, never «нет предложений»
                 line.state = "waiting_link"
                 summary.waiting_link += 1
-                why = "нет связи с поставщиками — проценка будет сделана, когда связь появится"
+                names = ", ".join(sorted(down.values()))
+                why = (f"нет связи: {names} — проценка будет сделана, когда связь появится" if len(down) < len(replies)
+                       else "нет связи с поставщиками — проценка будет сделана, когда связь появится")
+                last = last_quote(pos.members, list(down), now)
+                if last is not None:
+                    why += "; " + _fill_last_quote(line, last, down, now)
             elif not any_ok:
                 line.state = "no_offer"
                 summary.no_offer += 1
                 why = "поставщики ответили ошибкой: " + "; ".join(
-                    f"{a.supplier_name}: {a.error}" for a in answers if a.error)
+                    f"{a.supplier_name}: {a.error}" for a in replies if a.error)
             else:
                 line.state = "no_offer"
                 summary.no_offer += 1
                 why = "ни у одного поставщика нет в наличии"
             line.qty = prelim.qty
             line.reasoning = f"{prelim.reasoning}. {why}"
-            line.supplier, line.offer_key, line.price_kop = "", "", None
-            line.days_min = line.days_max = None
             line.save()
             return
         pack = max(item.pack or 1, offer.pack or 1)
@@ -369,6 +453,38 @@ def _settle(pos: _Position, answers: list[price_check.Answer], now: dt.datetime,
         line.save()
 
 
+def last_quote(members: list[MandatoryItem], suppliers: list[str], now: dt.datetime,
+               days: int | None = None) -> PriceQuote | None:
+    """The newest quote of these parts from these suppliers within ``[suppliers] last_quote_days``."""
+    days = days if days is not None else settings.get().getint("suppliers", "last_quote_days")
+    cond = None
+    for m in members:
+        c = (PriceQuote.article_key == m.article_key) & (PriceQuote.brand_key == m.brand_key)
+        cond = c if cond is None else (cond | c)
+    return (PriceQuote.select().where(cond & PriceQuote.supplier.in_(suppliers)
+                                      & (PriceQuote.quoted_at >= now - dt.timedelta(days=days))
+                                      & (PriceQuote.quoted_at <= now))
+            .order_by(PriceQuote.quoted_at.desc(), PriceQuote.price_kop).first())
+
+
+def age_ru(delta: dt.timedelta) -> str:
+    """How old a quote is, as the list says it: «40 мин назад», «3 ч назад», «2 дн. назад»."""
+    minutes = max(0, int(delta.total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} мин назад"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} ч назад"
+    return f"{minutes // (24 * 60)} дн. назад"
+
+
+def _fill_last_quote(line: ReorderLine, quote: PriceQuote, names: dict[str, str], now: dt.datetime) -> str:
+    """Show the down supplier's last price (not orderable: no supplier on the line) and say how old it is."""
+    line.price_kop, line.days_min, line.days_max, line.quote_at = (quote.price_kop, quote.days_min,
+                                                                   quote.days_max, quote.quoted_at)
+    return (f"последняя цена {names.get(quote.supplier, quote.supplier)}: {format_money(quote.price_kop)} "
+            f"от {to_local(quote.quoted_at):%d.%m.%Y %H:%M} ({age_ru(now - quote.quoted_at)})")
+
+
 def catch_up(adapters: list[SupplierAdapter] | None = None) -> RunSummary | None:
     """Price the lines that waited for the link; None when there is nothing to do."""
     waiting = list(MandatoryItem.select().join(ReorderLine)
@@ -391,16 +507,15 @@ def catch_up(adapters: list[SupplierAdapter] | None = None) -> RunSummary | None
 def reorder_lines(state: str = "", supplier: str = "", search: str = "", show_all: bool = False):
     q = (ReorderLine.select(ReorderLine, MandatoryItem).join(MandatoryItem)
          .order_by(ReorderLine.supplier, MandatoryItem.article))
-    if not show_all:
-        q = q.where(ReorderLine.status == "open",
-                    ReorderLine.state.in_(("buy", "high_price", "waiting_link", "no_offer")))
-    if state:
-        q = q.where(ReorderLine.state == state)
+    if state:  # a chosen state shows its lines, the «хватает» ones too
+        q = q.where(ReorderLine.status == "open", ReorderLine.state.in_(FILTER_GROUPS.get(state, (state,))))
+    elif not show_all:
+        q = q.where(ReorderLine.status == "open", ReorderLine.state.in_(TO_BUY_STATES))
     if supplier:
         q = q.where(ReorderLine.supplier == supplier)
     if search:
         q = q.where(_item_matches(search))
-    order = {s: i for i, s in enumerate(("buy", "high_price", "waiting_link", "no_offer", "on_order", "enough"))}
+    order = {s: i for i, s in enumerate((*TO_BUY_STATES, "on_order", "enough", "analog"))}
     return sorted(q, key=lambda ln: (order.get(ln.state, 9), ln.supplier, ln.item.article))
 
 

@@ -5,12 +5,14 @@ as a circuit breaker: once a supplier is down, calls to it fail fast (``LinkDown
 except for one probe every ``probe_interval`` seconds, so a dead supplier costs the
 nightly run one timeout per interval, not one per position.
 
-State lives in memory per process; transitions are handed to ``persist`` (set up by
-the registry to write ``SupplierLink`` rows) so other processes and the UI see them.
+Up/down lives in the database (``SupplierLink``, once the registry has called
+``enable_storage``): what the worker's catch-up learns, a web process's price check uses at
+once, and the other way round. Only the probe timing stays in each process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -18,7 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from appliance.clock import utcnow
+from appliance import settings
+from appliance.clock import to_local, utcnow
+from appliance.status import StatusItem
+from db import database, write_transaction
+from db.models.suppliers import SupplierLink
 
 log = logging.getLogger(__name__)
 
@@ -42,127 +48,137 @@ def label_ru(state: LinkState | None, to_local: Callable[[datetime], datetime] |
     return f"нет связи с {when:%H:%M}"
 
 
-class LinkTracker:
-    def __init__(self, probe_interval: float = 60.0, monotonic: Callable[[], float] = time.monotonic):
-        self.probe_interval = probe_interval
-        self._monotonic = monotonic
-        self._lock = threading.Lock()
-        self._states: dict[str, LinkState] = {}
-        self._last_try: dict[str, float] = {}
-        self.persist: Callable[[LinkState], None] | None = None
+class MemoryLinks:
+    """Link states in this process only: a bare tracker (tests of one adapter, no database)."""
 
-    def state(self, code: str) -> LinkState:
+    def __init__(self):
+        self._states: dict[str, LinkState] = {}
+        self._lock = threading.Lock()
+
+    def read(self, code: str) -> LinkState | None:
         with self._lock:
-            return self._states.get(code) or LinkState(code)
+            return self._states.get(code)
 
     def all(self) -> list[LinkState]:
         with self._lock:
             return list(self._states.values())
 
-    def load(self, state: LinkState) -> None:
-        """Seed from storage at start-up (a link that was down stays "down since")."""
+    def write(self, state: LinkState) -> None:
         with self._lock:
             self._states[state.code] = state
 
-    def allow(self, code: str) -> bool:
-        """False while the supplier is known down and no probe is due."""
+    def clear(self) -> None:
         with self._lock:
-            st = self._states.get(code)
-            if st is None or st.up:
-                return True
+            self._states.clear()
+
+
+class DatabaseLinks:
+    """Link states in ``SupplierLink``: the one truth every process (web, worker) reads and writes.
+
+    Adapters call from their pool threads, which hold no connection of their own: a read or a
+    write there opens one for the moment (``database.connection_context``)."""
+
+    def read(self, code: str) -> LinkState | None:
+        with _connected():
+            row = SupplierLink.get_or_none(SupplierLink.code == code)
+        return None if row is None else _state_of(row)
+
+    def all(self) -> list[LinkState]:
+        return list(stored_states().values())
+
+    def write(self, state: LinkState) -> None:
+        values = dict(up=state.up, down_since=state.down_since, last_ok=state.last_ok,
+                      last_error=state.last_error[:500], updated_at=utcnow())
+        with _connected(), write_transaction():
+            (SupplierLink.insert(code=state.code, **values)
+             .on_conflict(conflict_target=[SupplierLink.code], update=values).execute())
+
+    def clear(self) -> None:
+        """Stored states are history of the box, not of a process: nothing to forget."""
+
+
+def _connected():
+    return database.connection_context() if database.is_closed() else contextlib.nullcontext()
+
+
+def _state_of(row: SupplierLink) -> LinkState:
+    return LinkState(row.code, row.up, row.down_since, row.last_ok, row.last_error)
+
+
+class LinkTracker:
+    """Up/down per supplier in ``store``; only the probe timing is this process's own."""
+
+    def __init__(self, probe_interval: float = 60.0, monotonic: Callable[[], float] = time.monotonic,
+                 store: MemoryLinks | DatabaseLinks | None = None):
+        self.probe_interval = probe_interval
+        self._monotonic = monotonic
+        self._lock = threading.Lock()
+        self._last_try: dict[str, float] = {}
+        self.store = store or MemoryLinks()
+
+    def state(self, code: str) -> LinkState:
+        return self.store.read(code) or LinkState(code)
+
+    def all(self) -> list[LinkState]:
+        return self.store.all()
+
+    def allow(self, code: str) -> bool:
+        """False while the supplier is known down (by any process) and no probe is due here."""
+        st = self.store.read(code)
+        if st is None or st.up:
+            return True
+        with self._lock:
             now = self._monotonic()
-            if now >= self._last_try.get(code, 0.0) + self.probe_interval:
+            if now >= self._last_try.get(code, float("-inf")) + self.probe_interval:
                 self._last_try[code] = now
                 return True
             return False
 
     def mark_ok(self, code: str) -> None:
         with self._lock:
-            old = self._states.get(code)
-            new = LinkState(code, True, None, utcnow(), "")
-            self._states[code] = new
             self._last_try.pop(code, None)
-            changed = old is None or not old.up
-        if changed and old is not None:
+        old = self.store.read(code)
+        if old is not None and old.up:
+            return  # the usual case: nothing to write
+        self.store.write(LinkState(code, True, None, utcnow(), ""))
+        if old is not None:
             log.info("supplier %s: link restored (down since %s)", code, old.down_since)
-        if changed:
-            self._persist(new)
 
     def mark_down(self, code: str, error: str) -> None:
         with self._lock:
-            old = self._states.get(code) or LinkState(code)
-            if old.up:
-                new = replace(old, up=False, down_since=utcnow(), last_error=error)
-            else:
-                new = replace(old, last_error=error)
-            self._states[code] = new
             self._last_try[code] = self._monotonic()  # last try; the next probe is an interval later
-            changed = old.up
-        if changed:
+        old = self.store.read(code) or LinkState(code)
+        if old.up:
+            self.store.write(replace(old, up=False, down_since=utcnow(), last_error=error))
             log.warning("supplier %s: link down: %s", code, error)
-            self._persist(new)
+        elif old.last_error != error:
+            self.store.write(replace(old, last_error=error))
 
     def reset(self) -> None:
         with self._lock:
-            self._states.clear()
             self._last_try.clear()
-
-    def _persist(self, state: LinkState) -> None:
-        if self.persist is None:
-            return
-        try:
-            self.persist(state)
-        except Exception:  # the link status must never break a supplier call
-            log.exception("supplier %s: could not store link status", state.code)
+        self.store.clear()
 
 
 tracker = LinkTracker()
 
 
-def _store(state: LinkState) -> None:
-    from db.models.suppliers import SupplierLink
-
-    values = dict(up=state.up, down_since=state.down_since, last_ok=state.last_ok,
-                  last_error=state.last_error[:500], updated_at=utcnow())
-    (SupplierLink.insert(code=state.code, **values)
-     .on_conflict(conflict_target=[SupplierLink.code], update=values).execute())
-
-
 def enable_storage() -> None:
-    """Write transitions to ``SupplierLink`` so the UI in another process sees them."""
-    if tracker.persist is None:
-        tracker.persist = _store
-        try:
-            from appliance import settings
-
-            tracker.probe_interval = settings.get().getfloat("suppliers", "link_probe_seconds")
-        except Exception:
-            pass
-        try:
-            for state in stored_states().values():
-                if not state.up and state.code not in tracker._states:
-                    tracker.load(state)  # "нет связи с 02:13" survives a restart
-        except Exception as e:
-            log.debug("link states not loaded: %s", e)
+    """Keep link states in ``SupplierLink`` so every process sees and uses the same ones."""
+    if not isinstance(tracker.store, DatabaseLinks):
+        tracker.store = DatabaseLinks()
+        tracker.probe_interval = settings.get().getfloat("suppliers", "link_probe_seconds")
 
 
 def stored_states() -> dict[str, LinkState]:
     """Link states as last written by any process (for the status bar and pages)."""
-    from db.models.suppliers import SupplierLink
-
-    return {r.code: LinkState(r.code, r.up, r.down_since, r.last_ok, r.last_error)
-            for r in SupplierLink.select()}
+    with _connected():
+        return {r.code: _state_of(r) for r in SupplierLink.select()}
 
 
-def status_probe():
+def status_probe() -> StatusItem | None:
     """Status bar item: suppliers that cannot be reached, or None when all are fine."""
-    from appliance.clock import to_local
-    from appliance.status import StatusItem
-
-    try:
-        down = [s for s in stored_states().values() if not s.up]
-    except Exception:
-        return None
+    down = [s for s in stored_states().values() if not s.up]
     if not down:
         return None
     first = min(down, key=lambda s: s.down_since or utcnow())

@@ -4,6 +4,7 @@ desk's by the permission table, the wall tablet's by the owner's switch)."""
 from __future__ import annotations
 
 from appliance import customers, permissions, settings
+from appliance.clock import to_local
 from appliance.errors import InputError
 from appliance.workshop import schedule, work_orders
 from appliance.workshop.work_orders import (
@@ -30,6 +31,15 @@ def default_end(start: str | None) -> str | None:
     closes = schedule.hours().closes
     minutes = min(minutes, closes.hour * 60 + closes.minute)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def wished_slot(booking: Booking, form: dict) -> dict:
+    """«запланировать» on a booking: the dialog opens on the time the customer wished (its day and
+    hour); a booking dropped on the grid keeps the slot it was dropped on."""
+    if booking.wish_at is None or form.get("start"):
+        return {}
+    local = to_local(booking.wish_at)
+    return {"date": local.date().isoformat(), "start": f"{local:%H:%M}"}
 
 
 def from_booking(data: OrderInput, booking: Booking) -> OrderInput:

@@ -5,8 +5,9 @@ Definitions (written here so the owner and the code mean the same):
   planned to start within the period;
 - it converted when at least one repair work order links back to it (any date) and that
   repair was not cancelled and the car did not fail to show up;
-- a repair visit is a work order handed over within the period (inspections included:
-  the customer came and paid); the average repair check is their sum / their count.
+- a repair visit is a work order handed over within the period (a paid inspection included:
+  the customer came and paid; a free 0 ₽ inspection is not a visit and would pull the
+  average down); the average repair check is their sum / their count.
 """
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ class RepairVisits:
 def repair_visits(start: dt.datetime, end: dt.datetime, customer_id: int | None = None) -> RepairVisits:
     query = (WorkOrder.select(fn.COUNT(WorkOrder.id), fn.COALESCE(fn.SUM(WorkOrder.total_kop), 0))
              .where((WorkOrder.status == "handed_over") & (WorkOrder.handed_over_at >= start)
-                    & (WorkOrder.handed_over_at < end)))
+                    & (WorkOrder.handed_over_at < end)
+                    & ~((WorkOrder.kind == "inspection") & (WorkOrder.total_kop == 0))))
     if customer_id:
         query = query.where(WorkOrder.customer == customer_id)
     count, total = query.tuples().get()

@@ -120,10 +120,21 @@ def check_hours(start: dt.datetime, end: dt.datetime) -> None:
                          f"{hm(start)}–{hm(end)} выходит за рабочее время.", "start")
 
 
+# what is refused -> "impossible" agreeing with it («запись невозможна», «перенос невозможен»)
+IMPOSSIBLE = {"Запись": "невозможна", "Перенос": "невозможен"}
+
+
 def check_not_past(start: dt.datetime, what: str = "Запись") -> None:
     grace = dt.timedelta(minutes=hours().slot_minutes)
     if start < clock.utcnow() - grace:
-        raise InputError(f"{what} на прошедшее время ({to_local(start):%d.%m %H:%M}) невозможна.", "start")
+        raise InputError(f"{what} на прошедшее время ({to_local(start):%d.%m %H:%M}) {IMPOSSIBLE[what]}.", "start")
+
+
+def bay_busy(bay: Bay) -> str:
+    """«Пост 1 занят», and for a bay named otherwise «Пост «Развал-схождение» занят» (its name's
+    gender is unknown, the word «пост» is masculine)."""
+    name = bay.name.strip()
+    return f"{name} занят" if name.lower().startswith("пост") else f"Пост «{name}» занят"
 
 
 def conflicts(bay_id: int, start: dt.datetime, end: dt.datetime, mechanic_id: int | None = None,
@@ -157,7 +168,7 @@ def check_free(bay: Bay, start: dt.datetime, end: dt.datetime, mechanic: Staff |
     log.info("slot refused: bay %s %s-%s mechanic %s clashes with work order %s (%s)",
              bay.id, start, end, mechanic.id if mechanic else None, wo.id, what)
     if what == "bay":
-        raise InputError(f"{bay.name} занят с {hm(wo.planned_start)} до {hm(wo.planned_end)}: "
+        raise InputError(f"{bay_busy(bay)} с {hm(wo.planned_start)} до {hm(wo.planned_end)}: "
                          f"{wo.number}, {_car(wo)}. Выберите другое время или пост.", "start")
     raise InputError(f"Механик {mechanic.short_name} в это время уже занят: {hm(wo.planned_start)}–"
                      f"{hm(wo.planned_end)}, {wo.bay.name}, {wo.number}.", "mechanic")

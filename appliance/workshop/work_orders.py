@@ -16,8 +16,9 @@ from decimal import Decimal
 from appliance import audit, clock, customers, forms, notifications, permissions, settings, vehicles
 from appliance.errors import InputError
 from appliance.printing import queue_labels
-from appliance.workshop import devices, schedule
+from appliance.workshop import devices, inspections, schedule
 from appliance.workshop.bookings import notification_key
+from appliance.workshop.inspections import open_inspection
 from db import write_transaction
 from db.models.customers import Customer, Vehicle
 from db.models.orders import Order, OrderLine
@@ -137,9 +138,7 @@ def create(data: OrderInput, actor=None) -> WorkOrder:
                 raise InputError("Запись уже запланирована или отменена.", "booking")
         inspection = None
         if data.inspection_id:
-            inspection = WorkOrder.get_or_none((WorkOrder.id == data.inspection_id) & (WorkOrder.kind == "inspection"))
-            if inspection is None:
-                raise InputError("Осмотр не найден.", "inspection")
+            inspection = inspections.chosen(data.inspection_id, customer)
         elif data.kind == "repair" and vehicle is not None and data.link_open_inspection:
             inspection = open_inspection(vehicle)
         schedule.check_free(bay, data.start, data.end, mechanic)
@@ -522,22 +521,6 @@ def add_finding(wo: WorkOrder, text: str, severity: str, estimate, actor=None) -
                              estimate_kop=parse_money(estimate, "estimate"))
         audit.record(actor, "finding", wo, {"finding": (None, text)})
     return row
-
-
-def open_inspection(vehicle: Vehicle | None, days: int = 180) -> WorkOrder | None:
-    """The latest finished inspection of this car with findings and no repair after it yet."""
-    if vehicle is None:
-        return None
-    since = clock.utcnow() - dt.timedelta(days=days)
-    for wo in (WorkOrder.select().where((WorkOrder.vehicle == vehicle.id) & (WorkOrder.kind == "inspection")
-                                        & WorkOrder.status.in_(("ready", "handed_over"))
-                                        & (WorkOrder.planned_start >= since))
-               .order_by(WorkOrder.planned_start.desc())):
-        has_repair = WorkOrder.select().where((WorkOrder.inspection == wo.id)
-                                              & WorkOrder.status.not_in(("cancelled", "no_show"))).exists()
-        if not has_repair and wo.findings.exists():
-            return wo
-    return None
 
 
 def totals(wo: WorkOrder) -> dict:

@@ -105,6 +105,8 @@ class StockWatchRun(BaseModel):
     to_buy = peewee.IntegerField(default=0)
     waiting = peewee.IntegerField(default=0)
     summary = peewee.TextField(default="")
+    kind = peewee.CharField(default="nightly")  # nightly | manual («Проверить сейчас»)
+    started_by = peewee.ForeignKeyField(Staff, null=True, on_delete="SET NULL")
 
 
 class SupplierOrder(BaseModel):
@@ -130,7 +132,8 @@ class SupplierOrder(BaseModel):
 class ReorderLine(BaseModel):
     """The one living line of the reorder list for a mandatory position.
 
-    ``state``: buy | high_price | waiting_link | no_offer | on_order | enough.
+    ``state``: buy | high_price | waiting_link | no_offer | on_order | enough | analog (another
+    member of its analog group holds the group's line).
     ``status``: open (on the list) | ordered (sent to a supplier order).
     """
 
@@ -155,6 +158,7 @@ class ReorderLine(BaseModel):
     ticked = peewee.BooleanField(default=False)
     order = peewee.ForeignKeyField(SupplierOrder, null=True, backref="reorder_lines", on_delete="SET NULL")
     priced_at = peewee.DateTimeField(null=True)
+    quote_at = peewee.DateTimeField(null=True)  # priced from a down supplier's last quote of then
     created_at = peewee.DateTimeField()
     updated_at = peewee.DateTimeField()
 

@@ -57,3 +57,26 @@ def test_morning_list_two_ticked_lines_ordered_with_the_simulator(page, live_ser
     assert "отправлен" in orders
     assert page.locator("#reorder-list tbody tr").count() == 1  # the ordered lines left the list
     screenshot(page, "reorder_ordered")
+
+
+def test_price_check_from_the_list_and_the_covered_filter(page, live_server, login_as, suppliers_cfg, sim):  # noqa: F811
+    from appliance.purchasing import analogs
+    from db.models.suppliers import PriceCheckRun
+
+    for article, brand in (("481H-1007073", "CHERY"), ("CT1126", "CONTITECH")):
+        stock_watch.save_item({"article": article, "brand": brand, "name": "Ремень ГРМ", "min_qty": "3"})
+    analogs.link([("481H-1007073", "CHERY"), ("CT1126", "CONTITECH")])
+    stock_watch.run(params=stock_watch.Params(max_delivery_days=10))
+    login_as(page, "manager")
+    page.goto(f"{live_server}/stock/reorder")
+    assert page.locator("#reorder-list tbody tr").count() == 1  # one line for the group
+    page.select_option("select[name=state]", "covered")
+    page.wait_for_function("document.querySelector('#reorder-list').innerText.includes('покрыто аналогом')")
+    assert "CT1126" in page.locator("#reorder-list").inner_text()
+    screenshot(page, "reorder_covered")
+    runs = PriceCheckRun.select().count()
+    page.goto(f"{live_server}/stock/reorder")
+    page.locator("#reorder-list a[title=Проценить]").first.click()
+    page.wait_for_selector("#pc-table tbody tr td >> text=Поставщик s1")  # the page asked by POST itself
+    assert PriceCheckRun.select().count() == runs + 1
+    screenshot(page, "price_check")

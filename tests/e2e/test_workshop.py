@@ -1,6 +1,7 @@
 """The service advisor plans two cars on two bays; the wall tablet shows them and follows a status change."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -8,9 +9,10 @@ import pytest
 from appliance import clock, customers, settings
 from appliance.customers import PhoneInput, VehicleInput
 from appliance.workshop import devices, schedule, work_orders
+from db.models.customers import Customer
 from db.models.workshop import WorkOrder
 from tests.e2e.conftest import screenshot
-from tests.workshop.conftest import NOW
+from tests.workshop.conftest import NOW, utc
 
 pytestmark = pytest.mark.e2e
 
@@ -184,3 +186,77 @@ def test_website_booking_dragged_onto_a_bay_and_resized(page, live_server, login
     assert "13:00–15:00" in page.locator(".sg-col").nth(2).locator(".wo-block").inner_text()
     wo = WorkOrder.get()
     assert wo.booking.customer.name == "Орлов Максим" and "Haval Jolion" in wo.complaint
+
+
+def _tablet_at(browser, live_server, token):
+    ctx = browser.new_context(viewport={"width": 1280, "height": 800}, locale="ru-RU", timezone_id="Europe/Moscow")
+    tablet = ctx.new_page()
+    tablet.set_default_timeout(10_000)
+    tablet.goto(f"{live_server}/workshop/device/{token}")
+    tablet.wait_for_url("**/workshop/board")
+    return ctx, tablet
+
+
+def test_board_is_readable_from_three_metres(browser, live_server, workshop, staff):
+    """Car, plate and status at least twice today's 16-28 px; every card fits its column; a car in work
+    outside its slot shows its badge."""
+    bays = schedule.active_bays()
+    people = {c.name: c for c in Customer.select()}
+    ivanov, smirnova = people["Иванов Пётр Сергеевич"], people["Смирнова Ольга"]
+    plans = [(ivanov, bays[0], "09:30", "10:30", "arrived"), (smirnova, bays[0], "10:30", "12:00", "in_work"),
+             (ivanov, bays[1], "10:00", "11:00", "waiting_parts"), (smirnova, bays[2], "11:00", "12:00", "planned"),
+             (ivanov, bays[3], "12:00", "13:00", "planned"), (smirnova, bays[3], "13:00", "14:00", "planned"),
+             (ivanov, bays[3], "14:00", "15:00", "planned")]
+    ids = []
+    for customer, bay, start, end, status in plans:
+        wo = WorkOrder.create(kind="repair", customer=customer, vehicle=customer.vehicles.get(), bay=bay,
+                              planned_start=utc(start), planned_end=utc(end), status=status,
+                              complaint="ТО-30, скрип тормозов", created_at=utc("09:00"), updated_at=utc("09:00"))
+        ids.append(wo.id)
+    ctx, tablet = _tablet_at(browser, live_server, workshop)
+    size = "(sel) => parseFloat(getComputedStyle(document.querySelector(sel)).fontSize)"
+    assert tablet.evaluate(size, ".board-card .car") >= 44
+    assert tablet.evaluate(size, ".board-card .plate") >= 40
+    assert tablet.evaluate(size, ".board-card .flag") >= 30
+    assert "в работе" in tablet.locator(f"#board-wo-{ids[1]}").inner_text()  # in work, though not the current one
+    # nothing is cut off: every card shown lies inside its column and the screen
+    boxes = tablet.evaluate("""() => [...document.querySelectorAll('.board-card')].map(c => {
+        const r = c.getBoundingClientRect(), col = c.closest('.board-col').getBoundingClientRect();
+        const flag = c.querySelector('.flag'), fr = flag ? flag.getBoundingClientRect() : r;
+        return [c.id, r.bottom <= col.bottom + 0.5 && r.right <= col.right + 0.5 && r.bottom <= innerHeight,
+                c.querySelector('.car').scrollWidth <= c.querySelector('.car').clientWidth + 1 && fr.right <= r.right];
+    })""")
+    assert len(boxes) == 6 and all(inside and fits for _, inside, fits in boxes), boxes
+    assert "и ещё 1" in tablet.locator(".board-col").nth(3).inner_text()  # the third car of a bay is counted
+    screenshot(tablet, "workshop_board_1280x800")
+    ctx.close()
+
+
+def test_slot_dialog_plans_a_repair_after_the_cars_inspection(page, live_server, login_as, workshop, staff):
+    from db.models.workshop import Finding
+
+    ivanov = Customer.get(Customer.name == "Иванов Пётр Сергеевич")
+    start = utc("09:00") - dt.timedelta(days=3)
+    inspection = WorkOrder.create(kind="inspection", customer=ivanov, vehicle=ivanov.vehicles.get(),
+                                  bay=schedule.active_bays()[0], planned_start=start,
+                                  planned_end=start + dt.timedelta(minutes=30), status="handed_over",
+                                  created_at=start, updated_at=start)
+    Finding.create(work_order=inspection, text="Люфт рулевой тяги", severity="soon")
+    login_as(page, "manager")
+    page.goto(f"{live_server}/workshop")
+    _click_slot(page, 2, 120)
+    dialog = page.locator("#ws-dialog")
+    dialog.locator("input[name=phone]").fill("8 916 123-45-67")
+    choice = dialog.locator("#customer-pick select[name=inspection_choice]")
+    choice.wait_for()
+    # the car's open inspection is proposed (waits out a second swap of the customer pick)
+    page.wait_for_function("(id) => { const s = document.querySelector('#customer-pick select[name=inspection_choice]');"
+                           " return s && s.value === id; }", arg=str(inspection.id), timeout=20_000)
+    assert "ЗН-" in choice.inner_text() and "не по осмотру" in choice.inner_text()
+    dialog.locator("textarea[name=complaint]").fill("Заменить рулевую тягу")
+    screenshot(page, "workshop_slot_dialog_inspection")
+    dialog.locator("button.primary").click()
+    page.wait_for_function("document.querySelectorAll('.wo-block').length > 0", timeout=20_000)
+    assert not dialog.is_visible()
+    repair = WorkOrder.get(WorkOrder.kind == "repair")
+    assert repair.inspection_id == inspection.id

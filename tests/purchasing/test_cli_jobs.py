@@ -28,6 +28,7 @@ def test_stock_check_command_runs_the_watch(suppliers_cfg, capsys):
     out = capsys.readouterr().out
     assert "позиций 1" in out and "купить 1" in out
     assert StockWatchRun.select().count() == 1
+    assert StockWatchRun.get().kind == "manual"  # a person ran it: not «Ночная проверка»
 
 
 def test_outbox_job_places_queued_orders(suppliers_cfg):
