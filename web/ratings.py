@@ -1,0 +1,110 @@
+"""Ratings pages: the owner's report (/ratings), «Разобрать» (/ratings/review), «Перезвонить по
+оценкам» (/ratings/callbacks), the reasons list, and the customer card's scores block."""
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from markupsafe import Markup
+
+from appliance.errors import InputError
+from appliance.ratings import callbacks, replies, report
+from db.models.ratings import DEPARTMENTS, REQUEST_STATUSES, RatingCallback, RatingReply
+from web.auth import actor, permission_required
+
+bp = Blueprint("ratings", __name__)
+log = logging.getLogger(__name__)
+
+
+@bp.app_template_global("ratings_of")
+def ratings_of(customer) -> list:
+    """The customer card's block: this customer's requests and scores, newest first."""
+    return report.customer_scores(customer)
+
+
+@bp.app_template_filter("score")
+def score_filter(value) -> str:
+    if value is None:
+        return "—"
+    return callbacks._fmt(value).replace(".", ",")
+
+
+@bp.route("/ratings")
+@permission_required("ratings.report")
+def report_page():
+    error = None
+    try:
+        first = report.parse_date(request.args.get("from", ""), "from")
+        last = report.parse_date(request.args.get("to", ""), "to")
+    except InputError as exc:
+        error, first, last = exc.message, None, None
+    if first and last and last < first:
+        first, last = last, first
+    rep = report.build(first, last)
+    rows = rep.rows[:300]
+    return render_template("ratings/report.html", r=rep, rows=rows, replies=report.replies_of([x.id for x in rows]),
+                           svg=Markup(report.trend_svg(rep.weeks)), error=error, statuses=REQUEST_STATUSES,
+                           departments=DEPARTMENTS, low=callbacks.threshold()), (422 if error else 200)
+
+
+@bp.route("/ratings/review")
+@permission_required("ratings.review")
+def review():
+    return render_template("ratings/review.html", rows=replies.review_queue())
+
+
+@bp.route("/ratings/review/<int:reply_id>", methods=["POST"])
+@permission_required("ratings.review")
+def decide(reply_id: int):
+    reply = RatingReply.get_or_none(RatingReply.id == reply_id)
+    if reply is None:
+        abort(404)
+    action = request.form.get("action", "")
+    try:
+        replies.decide(reply, replies.Decision(action, request.form.get("score", "")), actor())
+    except InputError as exc:
+        log.info("rating review %s refused: %s", reply_id, exc.message)
+        return render_template("ratings/review.html", rows=replies.review_queue(), error=exc.message,
+                               error_id=reply_id), 422
+    flash("Ответ разобран.")
+    return redirect(url_for("ratings.review"))
+
+
+@bp.route("/ratings/callbacks")
+@permission_required("ratings.callback")
+def callbacks_page():
+    return render_template("ratings/callbacks.html", rows=callbacks.open_list(current_user),
+                           done=callbacks.done_list(), reasons=callbacks.reasons())
+
+
+@bp.route("/ratings/callbacks/<int:cb_id>", methods=["POST"])
+@permission_required("ratings.callback")
+def callback_done(cb_id: int):
+    cb = RatingCallback.get_or_none(RatingCallback.id == cb_id)
+    if cb is None:
+        abort(404)
+    try:
+        callbacks.complete(cb, actor(), request.form.get("reason", ""), request.form.get("outcome", ""))
+    except InputError as exc:
+        log.info("rating call-back %s refused: %s", cb_id, exc.message)
+        return render_template("ratings/callbacks.html", rows=callbacks.open_list(current_user),
+                               done=callbacks.done_list(), reasons=callbacks.reasons(), error=exc.message,
+                               error_id=cb_id), 422
+    flash("Итог звонка записан.")
+    return redirect(url_for("ratings.callbacks_page"))
+
+
+@bp.route("/ratings/reasons", methods=["GET", "POST"])
+@permission_required("ratings.settings")
+def reasons():
+    if request.method == "POST":
+        try:
+            callbacks.set_reasons(request.form.get("reasons", ""), actor())
+        except InputError as exc:
+            return render_template("ratings/reasons.html", text=request.form.get("reasons", ""),
+                                   error=exc.message), 422
+        flash("Список причин сохранён.")
+        return redirect(url_for("ratings.reasons"))
+    return render_template("ratings/reasons.html", text="\n".join(callbacks.reasons()))
+
