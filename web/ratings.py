@@ -10,7 +10,6 @@ from markupsafe import Markup
 
 from appliance.errors import InputError
 from appliance.ratings import callbacks, replies, report
-from db.models.ratings import DEPARTMENTS, REQUEST_STATUSES, RatingCallback, RatingReply
 from web.auth import actor, permission_required
 
 bp = Blueprint("ratings", __name__)
@@ -44,8 +43,17 @@ def report_page():
     rep = report.build(first, last)
     rows = rep.rows[:300]
     return render_template("ratings/report.html", r=rep, rows=rows, replies=report.replies_of([x.id for x in rows]),
-                           svg=Markup(report.trend_svg(rep.weeks)), error=error, statuses=REQUEST_STATUSES,
-                           departments=DEPARTMENTS, low=callbacks.threshold()), (422 if error else 200)
+                           svg=Markup(report.trend_svg(rep.weeks)), error=error, departments=report.DEPARTMENTS, low=callbacks.threshold()), (422 if error else 200)
+
+
+@bp.route("/customers/<int:customer_id>/ratings")
+@permission_required("ratings.view")
+def customer_block(customer_id: int):
+    """The card's scores block alone (htmx refresh after a reply was sorted out)."""
+    customer = report.customer(customer_id)
+    if customer is None:
+        abort(404)
+    return render_template("customers/_ratings.html", customer=customer)
 
 
 @bp.route("/ratings/review")
@@ -57,7 +65,7 @@ def review():
 @bp.route("/ratings/review/<int:reply_id>", methods=["POST"])
 @permission_required("ratings.review")
 def decide(reply_id: int):
-    reply = RatingReply.get_or_none(RatingReply.id == reply_id)
+    reply = replies.get(reply_id)
     if reply is None:
         abort(404)
     action = request.form.get("action", "")
@@ -81,7 +89,7 @@ def callbacks_page():
 @bp.route("/ratings/callbacks/<int:cb_id>", methods=["POST"])
 @permission_required("ratings.callback")
 def callback_done(cb_id: int):
-    cb = RatingCallback.get_or_none(RatingCallback.id == cb_id)
+    cb = callbacks.get(cb_id)
     if cb is None:
         abort(404)
     try:

@@ -102,6 +102,10 @@ def complete(cb: RatingCallback, actor, reason: str, outcome: str) -> RatingCall
     return fresh
 
 
+def get(cb_id: int) -> RatingCallback | None:
+    return RatingCallback.get_or_none(RatingCallback.id == cb_id)
+
+
 def open_list(user=None) -> list[RatingCallback]:
     """Open call-backs, the user's own first."""
     rows = list(RatingCallback.select().where(RatingCallback.status == "open").order_by(RatingCallback.created_at))

@@ -94,6 +94,10 @@ def _raise_review() -> None:
         url="/ratings/review")
 
 
+def get(reply_id: int) -> RatingReply | None:
+    return RatingReply.get_or_none(RatingReply.id == reply_id)
+
+
 def review_queue() -> list[RatingReply]:
     return list(RatingReply.select().where(RatingReply.state == "review").order_by(RatingReply.received_at))
 

@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from appliance import settings
 from appliance.clock import local_today
 from appliance.errors import InputError
+from db.models.customers import Customer
 from db.models.ratings import (
     DEPARTMENTS,
     ROLES,
@@ -171,6 +172,10 @@ def trend_svg(weeks: list[Week], width: int = 720, height: int = 220) -> str:
             parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#1f6fb2"><title>неделя с {wk.start:%d.%m.%Y}: '
                          f'средняя {avg}, NPS {wk.figures.nps}, ответов {wk.figures.answers}</title></circle>')
     return "".join(parts) + "</svg>"
+
+
+def customer(customer_id: int) -> Customer | None:
+    return Customer.get_or_none((Customer.id == customer_id) & Customer.deleted_at.is_null())
 
 
 def customer_scores(customer) -> list[RatingRequest]:

@@ -19,6 +19,7 @@ import logging
 from appliance import customers, settings, sms
 from appliance.clock import day_start, local_now, local_to_utc, local_today, shop_date, utcnow
 from appliance.errors import InputError
+from appliance.orders.arrival import polite_name
 from appliance.sms import outbox
 from db import write_transaction
 from db.models.customers import Customer
@@ -189,7 +190,7 @@ def _create_request(customer_id: int, sources: list[Source], today: dt.date) -> 
         if reason:
             log.info("rating request %s for customer %s skipped: %s", req.id, customer.id, reason)
             return False
-        req.sms = sms.queue_sms(customer, TEMPLATE, phone=phone, dedupe_key=f"rating:{req.id}")
+        req.sms = sms.queue_sms(customer, TEMPLATE, {"name": polite_name(customer.name)}, phone=phone, dedupe_key=f"rating:{req.id}")
         req.save()
     return True
 
