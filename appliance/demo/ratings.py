@@ -1,6 +1,9 @@
 """Demo ratings: four months of next-day requests and replies (mostly 9-10, a few low ones
 called back, some left to sort out), built through the ratings area's own functions.
-Yesterday's sales are left unasked, so `prilavok ratings send-due` has work in the window."""
+
+The base demo's customers buy rarely, so this step adds a few counter receipts a day (as
+1C would bring them) to have months of answers. Yesterday's sales are left unasked, so
+`prilavok ratings send-due` has work in the window."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,9 +11,11 @@ import random
 
 from appliance.clock import local_to_utc, shop_date
 from appliance.ratings import callbacks, replies, requests
+from db.models.customers import Customer, Phone
 from db.models.ratings import RatingCallback, RatingReply, RatingRequest
-from db.models.sales import Sale
+from db.models.sales import Sale, SaleLine
 from db.models.sms import SmsMessage
+from db.models.staff import Staff
 from db.models.workshop import WorkOrder
 
 GOOD = ["10", "10", "10", "10!", "10 спасибо", "Десять", "9", "9, всё отлично", "10 из 10", "5 из 5", "10, быстро нашли",
@@ -20,8 +25,28 @@ LOW = ["7, долго ждал заказ", "6 привезли не то", "о�
 ODD = ["Спасибо!", "заеду в 14:45", "👍👍", "5", "а когда будут свечи?"]
 
 
+def _more_sales(rng: random.Random, today: dt.date) -> None:
+    buyers = [p.customer_id for p in Phone.select(Phone.customer).join(Customer)
+              .where(Customer.deleted_at.is_null() & (Phone.kind == "mobile"))]
+    managers = list(Staff.select().where(Staff.role == "manager"))
+    if not buyers or not managers:
+        return
+    for back in range(120, 0, -1):
+        day = today - dt.timedelta(days=back)
+        for _ in range(rng.randint(2, 4)):
+            when = local_to_utc(dt.datetime.combine(day, dt.time(rng.randint(9, 19), rng.randint(0, 59))))
+            total = rng.choice([45000, 120000, 238000, 390000, 615000])
+            sale = Sale.create(number=f"ЧК-{rng.randint(100000, 999999)}", date=when, customer=rng.choice(buyers),
+                               manager=rng.choice(managers), kind="parts", total_kop=total, source="demo",
+                               created_at=when)
+            SaleLine.create(sale=sale, name=rng.choice(["Колодки тормозные", "Фильтр масляный", "Свечи зажигания",
+                                                        "Ремень ГРМ", "Амортизатор передний"]),
+                            qty=1, price_kop=total, sum_kop=total)
+
+
 def build(rng: random.Random, now: dt.datetime) -> None:
     today = shop_date(now)
+    _more_sales(rng, today)
     since = local_to_utc(dt.datetime.combine(today - dt.timedelta(days=120), dt.time()))
     until = local_to_utc(dt.datetime.combine(today - dt.timedelta(days=1), dt.time()))
     visits: dict[tuple[int, dt.date], list[requests.Source]] = {}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from appliance import staff as staff_mod
 from appliance.customers import PhoneInput
 from appliance.exchange.importer import import_file
 from db import write_transaction
+from db.models.ratings import RatedStaff, RatingCallback, RatingItem, RatingRequest
 from db.models.sms import ModemStatus
 
 # Tuesday 24.11.2026 12:00 in Moscow (09:00 UTC): inside the 11:00-20:00 window.
@@ -71,3 +73,33 @@ def import_sales(tmp_path):
         path.write_text(text, encoding="utf-8")
         return import_file(path, source="cli", kind="sales")
     return run
+
+
+MON = dt.date(2026, 11, 16)  # a Monday: weeks start here
+
+
+def rated(customer, day, score, who, department="parts", status="answered", reason=""):
+    with write_transaction():
+        req = RatingRequest.create(customer=customer, phone="+79161234567", visit_date=day, status=status,
+                                   score=score, created_at=dt.datetime(2026, 11, 24, 9))
+        RatingItem.create(request=req, department=department, source_number=f"ЧК-{req.id}")
+        for staff, role in who:
+            RatedStaff.create(request=req, staff=staff, department=department, role=role)
+        if reason:
+            RatingCallback.create(request=req, status="done", reason=reason, created_at=dt.datetime(2026, 11, 24, 9))
+    return req
+
+
+@pytest.fixture
+def period(shop_clock, buyer, staff):
+    m, mech = staff["manager"], staff["mechanic"]
+    for day, score in [(MON, 10), (MON, 10), (MON, 9), (MON + dt.timedelta(days=2), 8)]:
+        rated(buyer, day, Decimal(score), [(m, "manager")])
+    rated(buyer, MON + dt.timedelta(days=7), Decimal(7), [(m, "advisor"), (mech, "mechanic")], "workshop",
+          reason="срок заказа")
+    rated(buyer, MON + dt.timedelta(days=7), Decimal(6), [(m, "manager")], reason="цена")
+    rated(buyer, MON + dt.timedelta(days=8), Decimal(3), [(mech, "mechanic")], "workshop", reason="срок заказа")
+    rated(buyer, MON + dt.timedelta(days=8), None, [(m, "manager")], status="queued")  # no answer
+    rated(buyer, MON + dt.timedelta(days=8), None, [], status="skipped")
+
+
