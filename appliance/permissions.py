@@ -108,7 +108,7 @@ _row("ratings.view", "видеть оценки клиентов в карточ
 _row("ratings.report", "смотреть отчёт по оценкам и NPS")
 _row("ratings.review", "разбирать ответы на просьбу об оценке", manager=True)
 _row("ratings.callback", "перезванивать по низким оценкам и записывать итог", manager=True)
-_row("ratings.settings", "менять список причин низких оценок")
+_row("ratings.templates", "менять текст SMS с просьбой об оценке и список причин низких оценок")
 _row("audit.view", "смотреть журнал изменений")
 _row("staff.manage", "добавлять и отключать сотрудников")
 

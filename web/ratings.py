@@ -8,8 +8,9 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from markupsafe import Markup
 
+from appliance import sms
 from appliance.errors import InputError
-from appliance.ratings import callbacks, replies, report
+from appliance.ratings import callbacks, replies, report, requests
 from web.auth import actor, permission_required
 
 bp = Blueprint("ratings", __name__)
@@ -104,15 +105,24 @@ def callback_done(cb_id: int):
 
 
 @bp.route("/ratings/reasons", methods=["GET", "POST"])
-@permission_required("ratings.settings")
+@permission_required("ratings.templates")
 def reasons():
+    """The owner's words: the request SMS's text and the reasons a caller picks from."""
+    body = requests.template_body()
+    text = "\n".join(callbacks.reasons())
     if request.method == "POST":
         try:
-            callbacks.set_reasons(request.form.get("reasons", ""), actor())
+            if "body" in request.form:
+                body = request.form.get("body", "")
+                requests.set_template(body, actor())
+                flash("Текст SMS сохранён.")
+            else:
+                text = request.form.get("reasons", "")
+                callbacks.set_reasons(text, actor())
+                flash("Список причин сохранён.")
         except InputError as exc:
-            return render_template("ratings/reasons.html", text=request.form.get("reasons", ""),
-                                   error=exc.message), 422
-        flash("Список причин сохранён.")
+            return render_template("ratings/reasons.html", text=text, body=body, error=exc.message,
+                                   preview=sms.preview(body)), 422
         return redirect(url_for("ratings.reasons"))
-    return render_template("ratings/reasons.html", text="\n".join(callbacks.reasons()))
+    return render_template("ratings/reasons.html", text=text, body=body, preview=sms.preview(body))
 

@@ -37,7 +37,7 @@ def reasons() -> list[str]:
 
 
 def set_reasons(text: str, actor) -> list[str]:
-    permissions.require(actor, "ratings.settings")
+    permissions.require(actor, "ratings.templates")
     items = [r.strip() for r in (text or "").replace(";", "\n").splitlines() if r.strip()]
     if not items:
         raise InputError("Нужна хотя бы одна причина.", "reasons")

@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 import logging
 
-from appliance import customers, settings, sms
+from appliance import customers, permissions, settings, sms
 from appliance.clock import day_start, local_now, local_to_utc, local_today, shop_date, utcnow
 from appliance.errors import InputError
 from appliance.orders.arrival import polite_name
@@ -207,6 +207,16 @@ def hold_outside_window() -> int:
                 .where(SmsMessage.id.in_(pending) & (SmsMessage.status == "queued")
                        & (SmsMessage.next_attempt_at.is_null() | (SmsMessage.next_attempt_at < until)))
                 .execute())
+
+
+def template_body() -> str:
+    return sms.template(TEMPLATE).body
+
+
+def set_template(body: str, actor) -> None:
+    """The owner edits the request's text here or on SMS → Шаблоны: the same template row."""
+    permissions.require(actor, "ratings.templates")
+    sms.update_template(TEMPLATE, body, actor)
 
 
 def sent_at(req: RatingRequest) -> dt.datetime | None:

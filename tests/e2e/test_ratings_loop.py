@@ -96,3 +96,38 @@ def test_rating_loop(page, live_server, login_as, staff, devices, tmp_path):
     assert "срок заказа" in page.locator("#ratings-reasons").inner_text()
     assert "«7, долго ждал заказ»" in page.locator("#ratings-replies").inner_text()
     screenshot(page, "ratings_report")
+
+
+@pytest.fixture
+def demo_ratings(db, staff):
+    """The demo step of this area on twenty customers (the whole demo also makes staff)."""
+    import random
+
+    from appliance.clock import utcnow
+    from appliance.demo import ratings as demo_ratings
+    from appliance.demo.fake import mobile, person_name
+
+    staff_mod.create_staff("petrov", "Петров Илья Андреевич", "manager", "demo")
+    rng, used = random.Random(7), set()
+    for _ in range(20):
+        customers.create_customer(person_name(rng), [PhoneInput(mobile(rng, used))], staff["manager"])
+    demo_ratings.build(rng, utcnow())
+
+
+def test_ratings_pages_on_the_demo_shop(page, live_server, login_as, demo_ratings):
+    """The owner's report on the demo's months of answers, «Разобрать» with a one-click decision."""
+    login_as(page, "owner")
+    page.goto(f"{live_server}/ratings")
+    assert page.locator("#ratings-trend circle").count() >= 8
+    average = float(page.locator("#kpi-average").inner_text().replace(",", "."))
+    assert 9.0 <= average <= 9.9
+    screenshot(page, "ratings_report_demo")
+    page.goto(f"{live_server}/ratings/review")
+    screenshot(page, "ratings_review_demo")
+    before = page.locator("#review-rows tr[id^=reply-]").count()
+    assert before >= 1
+    page.locator("#review-rows tr[id^=reply-]").first.locator("button", has_text="Не оценка").click()
+    page.wait_for_selector("text=Ответ разобран.")
+    assert page.locator("#review-rows tr[id^=reply-]").count() == before - 1
+    page.goto(f"{live_server}/ratings/callbacks")
+    screenshot(page, "ratings_callbacks_demo")

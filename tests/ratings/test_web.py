@@ -82,3 +82,18 @@ def test_card_block_hidden_from_the_mechanic(shop_clock, buyer, staff, login):
     part = login("manager").get(f"/customers/{buyer.id}/ratings").get_data(as_text=True)
     assert '<b class="rating-score">9</b>' in part
     assert dt.date(2026, 11, 16).strftime("%d.%m.%Y") in part
+
+
+def test_owner_edits_the_request_text(shop_clock, modem_up, buyer, import_sales, login, staff):
+    from appliance.ratings import requests
+    from db.models.sms import SmsMessage
+    from tests.ratings.test_requests import SALE
+
+    browser = login("owner")
+    bad = browser.post("/ratings/reasons", {"body": "{name}, оцените {nonsense}"})
+    assert bad.status_code == 422 and "Неизвестная подстановка: {nonsense}" in bad.get_data(as_text=True)
+    browser.post("/ratings/reasons", {"body": "{name}, как мы справились? Ответьте цифрой от 1 до 10."})
+    assert login("manager").post("/ratings/reasons", {"body": "x"}).status_code == 403
+    import_sales([SALE])
+    requests.send_due()
+    assert SmsMessage.get().text == "Андрей Петрович, как мы справились? Ответьте цифрой от 1 до 10."
