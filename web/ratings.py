@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from markupsafe import Markup
 
-from appliance import sms
+from appliance import settings, sms
 from appliance.errors import InputError
 from appliance.ratings import callbacks, replies, report, requests
 from web.auth import actor, permission_required
@@ -57,10 +57,29 @@ def customer_block(customer_id: int):
     return render_template("customers/_ratings.html", customer=customer)
 
 
+def _review_page(**extra):
+    return render_template("ratings/review.html", rows=replies.review_queue(), late=replies.late_replies(),
+                           hours=settings.get().getint("ratings", "reply_hours"), **extra)
+
+
 @bp.route("/ratings/review")
 @permission_required("ratings.review")
 def review():
-    return render_template("ratings/review.html", rows=replies.review_queue())
+    return _review_page()
+
+
+@bp.route("/ratings/late/<int:message_id>", methods=["POST"])
+@permission_required("ratings.review")
+def accept_late(message_id: int):
+    msg = replies.message(message_id)
+    if msg is None:
+        abort(404)
+    try:
+        replies.accept_late(msg, actor())
+    except InputError as exc:
+        return _review_page(error=exc.message), 422
+    flash("Опоздавший ответ принят как оценка.")
+    return redirect(url_for("ratings.review"))
 
 
 @bp.route("/ratings/review/<int:reply_id>", methods=["POST"])
@@ -74,8 +93,7 @@ def decide(reply_id: int):
         replies.decide(reply, replies.Decision(action, request.form.get("score", "")), actor())
     except InputError as exc:
         log.info("rating review %s refused: %s", reply_id, exc.message)
-        return render_template("ratings/review.html", rows=replies.review_queue(), error=exc.message,
-                               error_id=reply_id), 422
+        return _review_page(error=exc.message, error_id=reply_id), 422
     flash("Ответ разобран.")
     return redirect(url_for("ratings.review"))
 

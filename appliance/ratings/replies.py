@@ -30,7 +30,7 @@ REVIEW_KEY = "ratings-review"
 def open_request_for(phone: str, at: dt.datetime | None = None) -> RatingRequest | None:
     """The latest request to this phone whose SMS went out within the reply window."""
     at = at or utcnow()
-    hours = settings.get().getint("ratings", "reply_hours")
+    hours = _hours()
     return (RatingRequest.select(RatingRequest).join(SmsMessage, on=(RatingRequest.sms == SmsMessage.id))
             .where((RatingRequest.phone == phone) & RatingRequest.status.in_(OPEN)
                    & SmsMessage.sent_at.is_null(False) & (SmsMessage.sent_at >= at - dt.timedelta(hours=hours))
@@ -43,8 +43,67 @@ def on_sms_received(message: SmsMessage) -> bool:
         return False
     req = open_request_for(message.phone, message.received_at or utcnow())
     if req is None:
+        late = _late_request_for(message.phone, message.received_at or utcnow())
+        if late is not None:
+            log.info("sms %s from %s came after the %s h reply window of rating %s: left for the counter and "
+                     "listed on «Разобрать»", message.id, message.phone, _hours(), late.id)
         return False
     return take_reply(req, message.text, message) is not None
+
+
+def _hours() -> int:
+    return settings.get().getint("ratings", "reply_hours")
+
+
+LATE_DAYS = 7  # a reply this many days after the window is no longer offered as a late answer
+
+
+def _late_request_for(phone: str, at: dt.datetime) -> RatingRequest | None:
+    hours = _hours()
+    return (RatingRequest.select(RatingRequest).join(SmsMessage, on=(RatingRequest.sms == SmsMessage.id))
+            .where((RatingRequest.phone == phone) & (RatingRequest.status == "queued")
+                   & (SmsMessage.sent_at < at - dt.timedelta(hours=hours))
+                   & (SmsMessage.sent_at >= at - dt.timedelta(hours=hours, days=LATE_DAYS)))
+            .order_by(SmsMessage.sent_at.desc()).first())
+
+
+@dataclasses.dataclass
+class LateReply:
+    """An SMS from a phone we asked, come after the reply window: not counted unless a person says so."""
+
+    message: SmsMessage
+    request: RatingRequest
+
+
+def late_replies(limit: int = 50) -> list[LateReply]:
+    since = utcnow() - dt.timedelta(hours=_hours(), days=LATE_DAYS + 1)
+    taken = RatingReply.select(RatingReply.message).where(RatingReply.message.is_null(False))
+    out = []
+    for msg in (SmsMessage.select().where((SmsMessage.direction == "in") & (SmsMessage.received_at >= since)
+                                          & SmsMessage.id.not_in(taken)).order_by(SmsMessage.id.desc())):
+        req = _late_request_for(msg.phone, msg.received_at)
+        if req is not None:
+            out.append(LateReply(msg, req))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def accept_late(message: SmsMessage, actor) -> RatingReply | None:
+    """A person says a late SMS is the answer to the request: it is read as if it came in time."""
+    permissions.require(actor, "ratings.review")
+    req = _late_request_for(message.phone, message.received_at)
+    if req is None or RatingReply.select().where(RatingReply.message == message).exists():
+        raise InputError("Это SMS уже не ответ на просьбу об оценке.")
+    with write_transaction():
+        reply = take_reply(req, message.text, message)
+        audit.record(actor, "ratings.accept_late", req, {"reply": [None, message.text[:60]]},
+                     note=f"пришло после {_hours()} ч")
+    return reply
+
+
+def message(message_id: int) -> SmsMessage | None:
+    return SmsMessage.get_or_none((SmsMessage.id == message_id) & (SmsMessage.direction == "in"))
 
 
 def take_reply(req: RatingRequest, text: str, message: SmsMessage | None = None) -> RatingReply | None:

@@ -126,7 +126,7 @@ def build(first: dt.date | None = None, last: dt.date | None = None) -> Report:
     return Report(first, last, figures("Все", list(scored.values())), dept_figs, people_figs, len(asked),
                   len(answered), len(reqs) - len(asked), reasons.most_common(),
                   sum(1 for c in cbs if c.status == "open"),
-                  [Week(w, figures(w.strftime("%d.%m"), s)) for w, s in sorted(weeks.items())], reqs)
+                  [Week(w, figures(w.strftime("%d.%m"), s)) for w, s in sorted(weeks.items())], asked)
 
 
 def replies_of(req_ids: list[int]) -> dict[int, list[RatingReply]]:

@@ -73,11 +73,20 @@ def test_reply_from_an_unknown_number_goes_on_to_the_counter(asked):
     assert RatingReply.select().count() == 0 and fresh(asked).status == "queued"
 
 
-def test_reply_after_the_window_is_not_a_rating(asked, shop_clock):
+def test_reply_after_the_window_is_not_a_rating(asked, shop_clock, staff):
     shop_clock.move_to(msk(TODAY + dt.timedelta(days=3), "12:01"))  # 72 h and a minute after the SMS
     msg = reply("9")
     assert replies.on_sms_received(msg) is False
     assert RatingReply.select().count() == 0 and fresh(asked).score is None
+    # visible on «Разобрать»; a person may take it as the answer after all
+    [late] = replies.late_replies()
+    assert (late.message.id, late.request.id) == (msg.id, asked.id)
+    with pytest.raises(PermissionDenied):
+        replies.accept_late(msg, staff["mechanic"])
+    replies.accept_late(msg, staff["manager"])
+    assert fresh(asked).score == 9 and replies.late_replies() == []
+    with pytest.raises(InputError, match="уже не ответ"):
+        replies.accept_late(msg, staff["manager"])
 
 
 def test_multipart_reply_is_read_whole(asked):

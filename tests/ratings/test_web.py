@@ -44,6 +44,29 @@ def test_review_queue_one_click_ten(shop_clock, buyer, staff, login):
     assert 'id="customer-ratings"' in card and '<b class="rating-score">10</b>' in card
 
 
+def test_late_reply_accepted_from_the_review_page(shop_clock, modem_up, buyer, import_sales, login, staff):
+    from appliance.ratings import requests
+    from appliance.sms import outbox
+    from db import write_transaction
+    from db.models.sms import SmsMessage
+    from hardware.modem import pdu
+    from tests.ratings.conftest import NOON, msk
+    from tests.ratings.test_requests import SALE
+
+    import_sales([SALE])
+    requests.send_due()
+    with write_transaction():
+        SmsMessage.update(status="sent", sent_at=NOON.replace(tzinfo=None)).execute()
+    shop_clock.move_to(msk(dt.date(2026, 11, 28), "10:00"))
+    msg = outbox.store_pdu(pdu.encode_deliver("+79161234567", "10, спасибо", dt.datetime.now(dt.UTC))[0])
+    browser = login("manager")
+    html = browser.get("/ratings/review").get_data(as_text=True)
+    assert "Пришли позже 72\u00a0часов после просьбы" in html and "10, спасибо" in html
+    done = browser.post(f"/ratings/late/{msg.id}", follow_redirects=True).get_data(as_text=True)
+    assert "Опоздавший ответ принят как оценка." in done
+    assert RatingRequest.get().score == 10
+
+
 def test_review_bad_score_says_why(shop_clock, buyer, staff, login):
     req = rated(buyer, MON, None, [], status="queued")
     replies.take_reply(req, "заеду в 14:45")
