@@ -95,3 +95,18 @@ def test_cli_parse_prints_exactly_the_four_fields():
                          cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {"score": 8, "needs_person": False, "opt_out": False, "comment": "долго ждали"}
+
+
+def test_no_text_breaks_the_parser():
+    """Whatever a phone sends, the parser answers (a fault here would hold the SMS on the SIM)."""
+    import random
+
+    rng = random.Random(15)
+    alphabet = "0123456789 ,./:-+!?абвгдеёжзийклмнопрстуфхцчшщъыьэюяABCxyz'😀👍🔟\u20e3\ufe0f"
+    words = ["из", "пять", "десять", "5", "10", "/", "iz", "desyat", "стоп", "8,5", "14:45", "заказ", "1000", "0"]
+    for i in range(3000):
+        text = ("".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) if i % 2
+                else " ".join(rng.choice(words) for _ in range(rng.randint(0, 6))))
+        p = parse(text)
+        assert p.score is None or 1 <= p.score <= 10
+        assert p.needs_person or p.opt_out or p.score is not None
