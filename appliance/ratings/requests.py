@@ -16,7 +16,7 @@ import dataclasses
 import datetime as dt
 import logging
 
-from appliance import customers, permissions, settings, sms
+from appliance import customers, notifications, permissions, settings, sms
 from appliance.clock import day_start, local_now, local_to_utc, local_today, shop_date, utcnow
 from appliance.errors import InputError
 from appliance.orders.arrival import polite_name
@@ -108,6 +108,7 @@ class SendReport:
     skipped: int = 0
     held: int = 0
     waiting: int = 0
+    failed: int = 0
     reason: str = ""  # why nothing was sent now (outside the window, modem down)
 
     def as_json(self) -> dict:
@@ -117,6 +118,8 @@ class SendReport:
         parts = [f"отправлено в очередь: {self.queued}", f"без SMS: {self.skipped}"]
         if self.waiting:
             parts.append(f"ждут: {self.waiting}")
+        if self.failed:
+            parts.append(f"не поставлено: {self.failed}")
         if self.held:
             parts.append(f"отложено до окна: {self.held}")
         return "; ".join(parts) + (f" ({self.reason})" if self.reason else "")
@@ -163,10 +166,24 @@ def send_due(today: dt.date | None = None) -> SendReport:
     for src in due_sources(today):
         by_customer.setdefault(src.customer_id, []).append(src)
     for customer_id, sources in by_customer.items():
-        if _create_request(customer_id, sources, today):
+        try:
+            created = _create_request(customer_id, sources, today)
+        except InputError as exc:
+            # e.g. the owner's template grew past six parts: nothing is saved, it is tried next run
+            report.failed += 1
+            report.reason = exc.message
+            log.warning("rating request for customer %s not queued: %s", customer_id, exc.message)
+            continue
+        if created:
             report.queued += 1
         else:
             report.skipped += 1
+    if report.failed:
+        notifications.raise_notification(
+            "reminder", "ratings-send", "Просьбы об оценке не отправляются",
+            f"{report.reason} Исправьте текст SMS: просьбы уйдут при следующей проверке.", url="/ratings/reasons")
+    else:
+        notifications.resolve("reminder", "ratings-send", comment="просьбы об оценке снова уходят")
     log.info("ratings send-due: %s", report.as_json())
     return report
 

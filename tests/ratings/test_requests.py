@@ -132,3 +132,18 @@ def test_a_sale_deleted_in_1c_keeps_its_request(shop_clock, modem_up, buyer, imp
     item = RatingItem.get()
     assert item.sale_id is None and item.source_number == "ЧК-000501"
     assert requests.send_due().queued == 0
+
+
+def test_a_template_too_long_is_told_not_crashed(shop_clock, modem_up, buyer, staff, import_sales):
+    from appliance.ratings import requests as req_mod
+    from db.models.notifications import Notification
+
+    req_mod.set_template("{name}, оцените нас. " + "Очень просим! " * 60, staff["owner"])
+    import_sales([SALE])
+    report = requests.send_due()
+    assert (report.queued, report.failed) == (0, 1) and "слишком длинное" in report.reason
+    assert RatingRequest.select().count() == 0 and outgoing() == []  # nothing half-saved
+    assert Notification.get(Notification.key == "ratings-send").is_open
+    req_mod.set_template("{name}, оцените нас от 1 до 10.", staff["owner"])
+    assert requests.send_due().queued == 1
+    assert not Notification.get(Notification.key == "ratings-send").is_open
