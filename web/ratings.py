@@ -10,7 +10,7 @@ from markupsafe import Markup
 
 from appliance import settings, sms
 from appliance.errors import InputError
-from appliance.ratings import callbacks, replies, report, requests
+from appliance.ratings import callbacks, parsing, replies, report, requests
 from web.auth import actor, permission_required
 
 bp = Blueprint("ratings", __name__)
@@ -27,7 +27,7 @@ def ratings_of(customer) -> list:
 def score_filter(value) -> str:
     if value is None:
         return "—"
-    return callbacks._fmt(value).replace(".", ",")
+    return parsing.format_score(value)
 
 
 @bp.route("/ratings")

@@ -62,7 +62,7 @@ def build(rng: random.Random, now: dt.datetime) -> None:
             "workshop", wo.customer_id, wo.handed_over_at, wo.number, work_order_id=wo.id, staff=staff))
     for (customer_id, day), sources in sorted(visits.items(), key=lambda kv: kv[0][1]):
         asked_at = local_to_utc(dt.datetime.combine(day + dt.timedelta(days=1), dt.time(11, rng.randint(0, 59))))
-        requests._create_request(customer_id, sources, day + dt.timedelta(days=1))
+        requests.create_request(customer_id, sources, day + dt.timedelta(days=1))
         req = RatingRequest.select().order_by(RatingRequest.id.desc()).first()
         RatingRequest.update(created_at=asked_at).where(RatingRequest.id == req.id).execute()
         if req.status == "skipped":

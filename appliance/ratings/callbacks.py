@@ -11,6 +11,7 @@ from decimal import Decimal
 from appliance import audit, notifications, permissions, settings
 from appliance.clock import utcnow
 from appliance.errors import InputError
+from appliance.ratings import parsing
 from db import write_transaction
 from db.models.ratings import RatedStaff, RatingCallback, RatingRequest
 from db.models.staff import Staff
@@ -75,7 +76,7 @@ def open_for(req: RatingRequest) -> RatingCallback | None:
     who = assignee.full_name if assignee else "некому: нет другого активного менеджера"
     comment = f" «{req.comment}»" if req.comment else ""
     notifications.raise_notification(
-        "low_rating", f"rating:{req.id}", f"Оценка {_fmt(req.score)} от {req.customer.name}",
+        "low_rating", f"rating:{req.id}", f"Оценка {parsing.format_score(req.score)} от {req.customer.name}",
         f"Перезвонить: {who}.{comment}", url="/ratings/callbacks", priority=HIGH_PRIORITY, person=assignee)
     log.info("rating %s: low score %s, call-back for %s", req.id, req.score, assignee and assignee.username)
     return cb
@@ -118,7 +119,3 @@ def done_list(limit: int = 50) -> list[RatingCallback]:
     return list(RatingCallback.select().where(RatingCallback.status == "done")
                 .order_by(RatingCallback.done_at.desc()).limit(limit))
 
-
-def _fmt(value) -> str:
-    value = Decimal(value)
-    return str(int(value)) if value == value.to_integral_value() else str(value).replace(".", ",")

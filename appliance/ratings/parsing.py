@@ -28,8 +28,8 @@ _WORDS = {
     5: ("пять", "пят", "пятерка", "пятерку", "пятёрка", "пятёрку", "пятерочка", "пятёрочка"),
     6: ("шесть", "шест", "шестерка", "шестерку", "шестёрка"),
     7: ("семь", "сем", "семерка", "семерку", "семёрка", "семёрку"),
-    8: ("восемь", "восем", "восьмерка", "восьмерку", "восьмёрка", "восьмёрку", "восемь"),
-    9: ("девять", "девеять", "девять", "девять", "девятка", "девятку", "девять", "девять", "девят"),
+    8: ("восемь", "восем", "восьмерка", "восьмерку", "восьмёрка", "восьмёрку"),
+    9: ("девять", "девеять", "девят", "девятка", "девятку"),
     10: ("десять", "десеть", "дисять", "десят", "десат", "десятка", "десятку", "десяточка", "десяточку"),
 }
 WORD_VALUES = {w: n for n, words in _WORDS.items() for w in words}
@@ -176,13 +176,13 @@ def parse(text: str) -> Parse:
     if not distinct:
         return Parse(None, True, False, raw, "в ответе нет оценки")
     if len(distinct) > 1:
-        shown = ", ".join(_fmt(v) for v in distinct)
+        shown = ", ".join(format_score(v) for v in distinct)
         return Parse(None, True, False, raw, f"в ответе разные числа: {shown}")
     score = distinct[0]
     if score < 1 or score > 10:
-        return Parse(None, True, False, raw, f"число вне 1-10: {_fmt(score)}")
+        return Parse(None, True, False, raw, f"число вне 1-10: {format_score(score)}")
     if score % HALF != 0:
-        return Parse(None, True, False, raw, f"непонятная дробная оценка: {_fmt(score)}")
+        return Parse(None, True, False, raw, f"непонятная дробная оценка: {format_score(score)}")
     rest = comment()
     if score == 5 and not re.search(r"[0-9a-zа-я]", rest.lower()) and not _was_scaled(s):
         return Parse(score, True, False, rest, "просто «5»: может быть 5 из 5, то есть 10", bare_five=True)
@@ -214,5 +214,7 @@ def _digits(m: re.Match, values: list, odd: list, take) -> str:
     return take(m)
 
 
-def _fmt(value: Decimal) -> str:
+def format_score(value) -> str:
+    """8.5 -> «8,5», 10.0 -> «10»: a score as the shop writes it."""
+    value = Decimal(value)
     return str(int(value)) if value == value.to_integral_value() else str(value).replace(".", ",")

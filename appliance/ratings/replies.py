@@ -124,7 +124,7 @@ def take_reply(req: RatingRequest, text: str, message: SmsMessage | None = None)
             if p.score is None:
                 log.info("second reply to rating %s has no score: left for the counter", req.id)
                 return None
-            fields["reason"] = "второй ответ на ту же просьбу: " + (p.reason or f"оценка {parsing._fmt(p.score)}")
+            fields["reason"] = "второй ответ на ту же просьбу: " + (p.reason or f"оценка {parsing.format_score(p.score)}")
             reply = RatingReply.create(state="review", **fields)
             _raise_review()
             return reply

@@ -167,7 +167,7 @@ def send_due(today: dt.date | None = None) -> SendReport:
         by_customer.setdefault(src.customer_id, []).append(src)
     for customer_id, sources in by_customer.items():
         try:
-            created = _create_request(customer_id, sources, today)
+            created = create_request(customer_id, sources, today)
         except InputError as exc:
             # e.g. the owner's template grew past six parts: nothing is saved, it is tried next run
             report.failed += 1
@@ -188,7 +188,7 @@ def send_due(today: dt.date | None = None) -> SendReport:
     return report
 
 
-def _create_request(customer_id: int, sources: list[Source], today: dt.date) -> bool:
+def create_request(customer_id: int, sources: list[Source], today: dt.date) -> bool:
     """One request (queued, or skipped with its reason) for the sources of one customer."""
     with write_transaction():
         customer = customers.survivor(Customer.get_by_id(customer_id))
