@@ -86,7 +86,29 @@ class Report:
                 "asked": self.asked, "answered": self.answered, "response_rate": self.response_rate,
                 "skipped": self.skipped, "low_reasons": [{"reason": r, "count": n} for r, n in self.reasons],
                 "low_not_called_back": self.low_not_called,
-                "weeks": [{"week": w.start.isoformat(), **w.figures.as_json()} for w in self.weeks]}
+                "weeks": [{"week": w.start.isoformat(), **w.figures.as_json()} for w in self.weeks],
+                "replies": self.replies_json()}
+
+    def replies_json(self) -> list[dict]:
+        """Every answered request with its replies: what the parser read and what a person decided."""
+        by_request = replies_of([r.id for r in self.rows])
+        out = []
+        for r in self.rows:
+            reps = by_request.get(r.id, [])
+            if not reps:
+                continue
+            out.append({"visit_date": r.visit_date.isoformat(), "customer": r.customer.name,
+                        "score": _num(r.score), "status": r.status,
+                        "replies": [{"text": x.text, "parsed_score": _num(x.parsed_score), "needs_person": x.needs_person,
+                                     "opt_out": x.opt_out, "reason": x.reason, "state": x.state,
+                                     "decision": x.decision or None, "decided_score": _num(x.decided_score),
+                                     "decided_by": x.decided_by.full_name if x.decided_by_id else None}
+                                    for x in reps]})
+        return out
+
+
+def _num(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def default_period() -> tuple[dt.date, dt.date]:

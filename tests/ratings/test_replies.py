@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
 from appliance import customers, sms
+from appliance.cli import main as cli_main
 from appliance.customers import PhoneInput
 from appliance.errors import InputError
 from appliance.permissions import PermissionDenied
@@ -187,3 +189,14 @@ def test_call_back_outcome_with_a_reason_from_the_list(asked, staff):
     assert callbacks.reasons() == ["срок заказа", "хамство"]
     with pytest.raises(PermissionDenied):
         callbacks.set_reasons("цена", staff["manager"])
+
+
+def test_report_json_lists_replies_with_parse_and_correction(asked, staff, capsys):
+    reply("5")
+    replies.decide(replies.review_queue()[0], replies.Decision("ten"), staff["manager"])
+    assert cli_main(["ratings", "report", "--from", "01.11.2026", "--to", "30.11.2026", "--json"]) == 0
+    [row] = json.loads(capsys.readouterr().out)["replies"]
+    assert row["score"] == 10 and row["customer"] == "Ковалёв Андрей Петрович"
+    [r] = row["replies"]
+    assert (r["text"], r["parsed_score"], r["needs_person"], r["decision"], r["decided_score"], r["decided_by"]) == (
+        "5", 5.0, True, "ten", 10.0, "Соколова Анна Сергеевна")
