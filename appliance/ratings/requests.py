@@ -6,9 +6,11 @@ item's unique sale / work order makes a re-import, a correction in 1C or a secon
 harmless. A customer who bought and repaired gets one SMS about the visit.
 
 Send window: requests are queued only inside [ratings] window (shop time) and only while
-the modem is up; an SMS still waiting in the outbox when the window closes (the modem went
-down after it was queued) is held until the next window opens (`hold_outside_window`, run by
-the same periodic job), so a request never goes out at night.
+the modem is up. The job runs every `send_minutes`; in the last run before closing time it
+queues nothing new and holds (next_attempt_at = the next opening) every rating SMS that
+might not leave before the close: all of them when the modem is down, those waiting for a
+retry otherwise. Outside the window whatever is still queued is held the same way, so a
+request does not go out at night.
 """
 from __future__ import annotations
 
@@ -55,6 +57,14 @@ def next_window_start(now: dt.datetime | None = None) -> dt.datetime:
     start, _ = window()
     day = now.date() if now.time() < start else now.date() + dt.timedelta(days=1)
     return local_to_utc(dt.datetime.combine(day, start))
+
+
+def closing_soon(now: dt.datetime | None = None) -> bool:
+    """The last run of the job before the window closes (no run falls inside the window after it)."""
+    now = now or local_now()
+    _, end = window()
+    margin = dt.timedelta(minutes=settings.get().getint("ratings", "send_minutes"))
+    return (dt.datetime.combine(now.date(), end) - margin).time() <= now.time() < end
 
 
 def modem_ready() -> bool:
@@ -157,6 +167,11 @@ def send_due(today: dt.date | None = None) -> SendReport:
         report.reason = f"вне окна отправки {start:%H:%M}-{end:%H:%M}"
         report.waiting = len(due_sources(today))
         return report
+    if closing_soon():
+        report.held = hold_before_close(modem_ready())
+        report.reason = "окно отправки закрывается: новые просьбы уйдут завтра"
+        report.waiting = len(due_sources(today))
+        return report
     if not modem_ready():
         report.reason = "модем недоступен: просьбы ждут и уйдут в окно отправки"
         report.waiting = len(due_sources(today))
@@ -212,18 +227,29 @@ def create_request(customer_id: int, sources: list[Source], today: dt.date) -> b
     return True
 
 
+def _hold(until: dt.datetime, retrying_only: bool = False) -> int:
+    pending = RatingRequest.select(RatingRequest.sms).where(RatingRequest.sms.is_null(False)
+                                                            & (RatingRequest.status == "queued"))
+    cond = (SmsMessage.id.in_(pending) & (SmsMessage.status == "queued")
+            & (SmsMessage.next_attempt_at.is_null() | (SmsMessage.next_attempt_at < until)))
+    if retrying_only:
+        cond &= SmsMessage.next_attempt_at.is_null(False)
+    with write_transaction():
+        return SmsMessage.update(next_attempt_at=until, last_error="ждёт окна отправки оценок").where(cond).execute()
+
+
 def hold_outside_window() -> int:
     """Outside the window, a rating SMS still in the outbox waits for the next opening."""
     if in_window():
         return 0
-    until = next_window_start()
-    pending = RatingRequest.select(RatingRequest.sms).where(RatingRequest.sms.is_null(False)
-                                                            & (RatingRequest.status == "queued"))
-    with write_transaction():
-        return (SmsMessage.update(next_attempt_at=until, last_error="ждёт окна отправки оценок")
-                .where(SmsMessage.id.in_(pending) & (SmsMessage.status == "queued")
-                       & (SmsMessage.next_attempt_at.is_null() | (SmsMessage.next_attempt_at < until)))
-                .execute())
+    return _hold(next_window_start())
+
+
+def hold_before_close(modem_is_up: bool) -> int:
+    """The last run before closing: what may not leave before the close waits for tomorrow."""
+    _, end = window()
+    today_end = dt.datetime.combine(local_now().date(), end)
+    return _hold(next_window_start(today_end), retrying_only=modem_is_up)
 
 
 def template_body() -> str:

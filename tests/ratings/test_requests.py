@@ -75,13 +75,43 @@ def test_modem_down_requests_wait_and_never_go_at_night(shop_clock, modem_up, bu
     with write_transaction():
         ModemStatus.update(up=True).execute()
     assert requests.send_due().queued == 1
-    move(shop_clock, TODAY, "20:01")
-    assert requests.send_due().held == 1
+    move(shop_clock, TODAY, "19:56")  # the job's last run before closing, the modem gone again
+    with write_transaction():
+        ModemStatus.update(up=False).execute()
+    report = requests.send_due()
+    assert report.held == 1 and "окно отправки закрывается" in report.reason
     [msg] = outgoing()
     assert msg.status == "queued" and msg.next_attempt_at == msk(TODAY + dt.timedelta(days=1), "11:00").replace(tzinfo=None)
     assert outbox._claim() is None  # the devices process finds nothing to send at night
     move(shop_clock, TODAY + dt.timedelta(days=1), "11:00")
     assert outbox._claim().id == msg.id
+
+
+def test_last_run_before_closing_queues_nothing_new(shop_clock, modem_up, buyer, import_sales):
+    import_sales([SALE])
+    move(shop_clock, TODAY, "19:55")
+    report = requests.send_due()
+    assert report.queued == 0 and report.waiting == 1 and outgoing() == []
+    move(shop_clock, TODAY + dt.timedelta(days=1), "11:00")
+    assert requests.send_due().queued == 1
+
+
+def test_retrying_sms_is_held_at_closing_but_a_fresh_one_goes(shop_clock, modem_up, buyer, staff, import_sales):
+    from appliance import customers
+    from appliance.customers import PhoneInput
+
+    customers.create_customer("Смирнова Ольга", [PhoneInput("+7 926 555-44-33")], staff["manager"])
+    import_sales([SALE, ("ЧК-000777", "23.11.2026 12:00", "8 926 555-44-33", "Смирнова", "Соколова Анна Сергеевна",
+                         "100,00")])
+    assert requests.send_due().queued == 2
+    first, second = outgoing()
+    with write_transaction():  # the first failed once and waits for its retry at 20:02
+        SmsMessage.update(next_attempt_at=msk(TODAY, "20:02").replace(tzinfo=None)).where(
+            SmsMessage.id == first.id).execute()
+    move(shop_clock, TODAY, "19:57")
+    assert requests.send_due().held == 1
+    assert SmsMessage.get_by_id(first.id).next_attempt_at == msk(TODAY + dt.timedelta(days=1), "11:00").replace(tzinfo=None)
+    assert SmsMessage.get_by_id(second.id).next_attempt_at is None
 
 
 def test_bought_and_repaired_one_sms_about_the_visit(shop_clock, modem_up, buyer, staff, import_sales):
