@@ -23,6 +23,12 @@ def ratings_of(customer) -> list:
     return report.customer_scores(customer)
 
 
+@bp.app_template_global("ratings_to_sort")
+def ratings_to_sort() -> int:
+    """The «Разобрать» tab's count."""
+    return replies.review_count()
+
+
 @bp.app_template_filter("score")
 def score_filter(value) -> str:
     if value is None:

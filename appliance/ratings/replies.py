@@ -146,7 +146,7 @@ def take_reply(req: RatingRequest, text: str, message: SmsMessage | None = None)
 
 
 def _raise_review() -> None:
-    n = RatingReply.select().where(RatingReply.state == "review").count()
+    n = review_count()
     notifications.raise_notification(
         "reminder", REVIEW_KEY, f"Ответы на просьбу об оценке: разобрать {n}",
         "Клиенты ответили так, что оценку не прочитать. Поставьте оценку или отметьте «не оценка».",
@@ -155,6 +155,10 @@ def _raise_review() -> None:
 
 def get(reply_id: int) -> RatingReply | None:
     return RatingReply.get_or_none(RatingReply.id == reply_id)
+
+
+def review_count() -> int:
+    return RatingReply.select().where(RatingReply.state == "review").count()
 
 
 def review_queue() -> list[RatingReply]:

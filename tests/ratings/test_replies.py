@@ -50,6 +50,12 @@ def fresh(req) -> RatingRequest:
     return RatingRequest.get_by_id(req.id)
 
 
+def test_ratings_read_replies_before_the_counter():
+    from appliance import events
+
+    assert events.SUBSCRIBERS["sms_received"][0] == "appliance.ratings.replies:on_sms_received"
+
+
 def test_low_score_is_called_back_by_another_manager(asked, managers, staff):
     msg = reply("7, долго ждал заказ")
     req = fresh(asked)

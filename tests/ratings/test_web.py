@@ -34,7 +34,7 @@ def test_review_queue_one_click_ten(shop_clock, buyer, staff, login):
     replies.take_reply(req, "5")
     browser = login("manager")
     html = browser.get("/ratings/review").get_data(as_text=True)
-    assert "Это 10" in html and "просто «5»" in html
+    assert "Это 10" in html and "просто «5»" in html and 'id="review-count">1<' in html
     rep = replies.review_queue()[0]
     done = browser.post(f"/ratings/review/{rep.id}", {"action": "ten"}, follow_redirects=True)
     assert "Ответ разобран." in done.get_data(as_text=True) and "Всё разобрано." in done.get_data(as_text=True)
