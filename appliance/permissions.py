@@ -103,6 +103,12 @@ _row("printer.preview", "смотреть макет этикетки", manager=
 _row("exchange.use", "работать с обменом 1С", manager=True)
 _row("stock.use", "работать со складом, дозаказом и проверкой цен", manager=True)
 _row("supplier.configure", "настраивать поставщиков")
+# --- ratings
+_row("ratings.view", "видеть оценки клиентов в карточке", manager=True)
+_row("ratings.report", "смотреть отчёт по оценкам и NPS")
+_row("ratings.review", "разбирать ответы на просьбу об оценке", manager=True)
+_row("ratings.callback", "перезванивать по низким оценкам и записывать итог", manager=True)
+_row("ratings.templates", "менять текст SMS с просьбой об оценке и список причин низких оценок")
 _row("audit.view", "смотреть журнал изменений")
 _row("staff.manage", "добавлять и отключать сотрудников")
 

@@ -94,6 +94,16 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "tracking_minutes": "30",  # how often the tracking job runs
         "shelf_places": "60",  # numbered places on the orders shelf, given out on arrival
     },
+    "ratings": {
+        "window": "11:00-20:00",  # shop time when rating requests may go out; outside it they wait
+        "repeat_days": "14",  # at most one request per customer in this many days
+        "max_age_days": "3",  # a visit older than this (modem down for days) is no longer asked about
+        "reply_hours": "72",  # a reply this long after the request still counts as its answer
+        "low_score": "9",  # a score below this is called back by another manager
+        "few_answers": "30",  # fewer answers than this are marked «мало ответов» in the report
+        "send_minutes": "5",  # how often the worker looks for requests due
+        "callback_reasons": "срок заказа; не дозвонились; не было в наличии; качество ремонта; цена; другое",
+    },
     "suppliers": {
         # Suppliers themselves are [supplier:<code>] sections (see appliance/suppliers/registry.py).
         "connect_timeout": "3.05",  # seconds to open a connection to a supplier API
