@@ -531,9 +531,49 @@ def merge(survivor_customer: Customer, merged: Customer, actor) -> Customer:
         if first_phone:
             first_phone.is_primary = True
             first_phone.save()
+        _merge_duplicate_cars(survivor_customer, actor)
         note = f"объединён с #{merged.id} «{merged.name}»; перенесено: " + ", ".join(f"{k}={v}" for k, v in moved.items())
         audit.record(actor, "merge", survivor_customer, changes, note=note)
         audit.record(actor, "merged_into", merged, {"merged_into": (None, survivor_customer.id)})
         unindex(merged.id)
         reindex(survivor_customer.id)
     return survivor_customer
+
+
+_CAR_FIELDS = ("model", "year", "vin", "plate", "engine", "comment")
+
+
+def _same_car(kept: Vehicle, other: Vehicle) -> bool:
+    """The same VIN; else the same plate, unless both cars have VINs and they differ."""
+    if kept.vin and other.vin:
+        return kept.vin == other.vin
+    return bool(kept.plate) and vehicles.normalize_plate(kept.plate) == vehicles.normalize_plate(other.plate)
+
+
+def _merge_duplicate_cars(customer: Customer, actor) -> None:
+    """After a merge, one car per VIN (else per plate): the oldest keeps the union of what both
+    cards knew, and the history rows of the copy (work orders, parts orders, bookings) move to it."""
+    cars = list(customer.live_vehicles())
+    dropped: set[int] = set()
+    for i, kept in enumerate(cars):
+        if kept.id in dropped:
+            continue
+        for other in cars[i + 1:]:
+            if other.id in dropped or not _same_car(kept, other):
+                continue
+            fill = {f: getattr(other, f) for f in _CAR_FIELDS if not getattr(kept, f) and getattr(other, f)}
+            if other.mileage and (kept.mileage or 0) < other.mileage:
+                fill["mileage"] = other.mileage
+            changes = audit.diff(kept, fill)
+            kept.save()
+            moved = []
+            for field in Vehicle._meta.backrefs:
+                count = field.model.update({field: kept.id}).where(field == other.id).execute()
+                if count:
+                    moved.append(f"{field.model._meta.table_name}={count}")
+            other.deleted_at = utcnow()
+            other.save()
+            dropped.add(other.id)
+            audit.record(actor, "merge", kept, changes,
+                         note=f"объединён с копией #{other.id} ({other.title} {other.plate}".rstrip() + ")"
+                         + (f"; перенесено: {', '.join(moved)}" if moved else ""))
