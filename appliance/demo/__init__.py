@@ -22,8 +22,8 @@ DEMO_STEPS: list[str] = [
     "appliance.demo.suppliers:build",
     "appliance.demo.exchange:build",
     "appliance.demo.sms:build",
-    "appliance.demo.printing:build",
     "appliance.demo.orders:build",
+    "appliance.demo.printing:build",  # after orders: the slips are those of real demo orders
     "appliance.demo.workshop:build",
 ]
 
