@@ -17,7 +17,9 @@ SUBSCRIBERS: dict[str, list[str]] = {
     # A customer's SMS was assembled and stored (message=SmsMessage). Offered in this order;
     # the first handler that returns True has taken it (a rating reply is not a question
     # for the counter). Handlers are added by the areas that read replies.
-    "sms_received": [],
+    "sms_received": [
+        "appliance.sms.replies:on_sms_received",  # last: whatever no area took is a question for a person
+    ],
 }
 
 
