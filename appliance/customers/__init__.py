@@ -515,7 +515,8 @@ def merge(survivor_customer: Customer, merged: Customer, actor) -> Customer:
                 continue
             count = model.update({field: survivor_customer.id}).where(field == merged.id).execute()
             if count:
-                moved[f"{model._meta.table_name}.{field.name}"] = count
+                table = model._meta.table_name
+                moved[table] = moved.get(table, 0) + count
         notes = "\n".join(n for n in (survivor_customer.notes, merged.notes) if n)
         changes = audit.diff(survivor_customer, {"notes": notes})
         if merged.last_visit_at and (not survivor_customer.last_visit_at or merged.last_visit_at > survivor_customer.last_visit_at):
@@ -532,7 +533,7 @@ def merge(survivor_customer: Customer, merged: Customer, actor) -> Customer:
             first_phone.is_primary = True
             first_phone.save()
         _merge_duplicate_cars(survivor_customer, actor)
-        note = f"объединён с #{merged.id} «{merged.name}»; перенесено: " + ", ".join(f"{k}={v}" for k, v in moved.items())
+        note = f"объединён с клиентом №{merged.id} «{merged.name}»; перенесено: " + audit.moved_text(moved)
         audit.record(actor, "merge", survivor_customer, changes, note=note)
         audit.record(actor, "merged_into", merged, {"merged_into": (None, survivor_customer.id)})
         unindex(merged.id)
@@ -570,10 +571,10 @@ def _merge_duplicate_cars(customer: Customer, actor) -> None:
             for field in Vehicle._meta.backrefs:
                 count = field.model.update({field: kept.id}).where(field == other.id).execute()
                 if count:
-                    moved.append(f"{field.model._meta.table_name}={count}")
+                    moved.append((field.model._meta.table_name, count))
             other.deleted_at = utcnow()
             other.save()
             dropped.add(other.id)
             audit.record(actor, "merge", kept, changes,
                          note=f"объединён с копией #{other.id} ({other.title} {other.plate}".rstrip() + ")"
-                         + (f"; перенесено: {', '.join(moved)}" if moved else ""))
+                         + (f"; перенесено: {audit.moved_text(dict(moved))}" if moved else ""))
