@@ -92,3 +92,15 @@ def test_an_empty_answer_is_refused_in_russian(anna, login):
     response = login("manager").post(f"/sms/{msg.id}/answer", {"text": "  "})
     assert response.status_code == 422 and "Напишите текст ответа" in response.get_data(as_text=True)
     assert not SmsMessage.select().where(SmsMessage.direction == "out").exists()
+
+
+def test_a_stranger_is_answered_from_the_sms_log(db, login):
+    msg = receive("+79035550000", "Есть ли у вас свечи на Geely?")
+    browser = login("manager")
+    log_page = browser.get("/sms").get_data(as_text=True)
+    assert f'href="/sms/{msg.id}/answer"' in log_page
+    form = browser.get(f"/sms/{msg.id}/answer").get_data(as_text=True)
+    assert "Есть ли у вас свечи на Geely?" in form and "номер не в базе" in form
+    browser.post(f"/sms/{msg.id}/answer", {"text": "Есть, приезжайте"})
+    assert SmsMessage.get(SmsMessage.direction == "out").phone == "+79035550000"
+    assert _open_replies() == []
