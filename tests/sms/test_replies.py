@@ -104,3 +104,8 @@ def test_a_stranger_is_answered_from_the_sms_log(db, login):
     browser.post(f"/sms/{msg.id}/answer", {"text": "Есть, приезжайте"})
     assert SmsMessage.get(SmsMessage.direction == "out").phone == "+79035550000"
     assert _open_replies() == []
+
+
+def test_the_demo_shop_has_a_customers_question_waiting(demo_db):
+    questions = _open_replies()
+    assert questions and any("колодки" in n.body for n in questions)
