@@ -59,7 +59,7 @@ def on_sms_received(message: SmsMessage) -> bool:
     notifications.raise_notification(
         KIND, notification_key(message),
         f"SMS от клиента {_who(message)}: «{text[:60]}{'…' if len(text) > 60 else ''}»",
-        body=text + (f"\nЗаказ №{order.id}" if order is not None else ""),
+        body=text + (f" · последний заказ №{order.id}" if order is not None else ""),
         url=url, person=manager)
     log.info("sms %s from %s is a reply for %s", message.id, message.phone,
              f"manager {manager.id}" if manager else "the counter")

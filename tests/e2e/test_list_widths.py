@@ -5,15 +5,18 @@ error (a nowrap status cell once made /sms 1,844 px wide), a customer card and a
 """
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlparse
 
 import pytest
 
 from appliance import customers, sms
+from appliance.sms import outbox
 from db.models.customers import Customer
 from db.models.orders import Order
 from db.models.sms import SmsMessage
 from db.models.staff import Staff
+from hardware.modem import pdu
 from tests.e2e.conftest import screenshot
 
 pytestmark = pytest.mark.e2e
@@ -35,6 +38,9 @@ def wide_rows(staff):
     customer = Customer.select().where(Customer.deleted_at.is_null()).order_by(Customer.id).first()
     msg = sms.queue_sms(customer, text="Ваш заказ пришёл, ждём вас в магазине до 20:00. " * 2)
     SmsMessage.update(status="failed", last_error=LONG_ERROR).where(SmsMessage.id == msg.id).execute()
+    phone = customers.phone_for_sms(customer)
+    outbox.store_pdu(pdu.encode_deliver(phone, "Спасибо! А передние колодки на Tiggo тоже есть?",
+                                        dt.datetime.now(dt.UTC))[0])
     return customer
 
 
@@ -96,3 +102,10 @@ def test_screenshots_of_the_card_the_journal_and_the_sms_log(owner_page, live_se
         assert _width(page) <= WIDTH, path
         screenshot(page, name)
     assert LONG_ERROR[:20] in page.content()
+    # The customer's question: on the card with its reply form, in the notifications.
+    page.goto(f"{live_server}/customers/{wide_rows.id}#customer-sms")
+    assert page.locator("#customer-sms form.sms-answer").count() == 1
+    page.locator("#customer-sms").screenshot(path=str(screenshot(page, "w1280-card").with_name("w1280-card-sms.png")))
+    page.goto(f"{live_server}/notifications")
+    assert "передние колодки" in page.content()
+    screenshot(page, "w1280-notifications")
