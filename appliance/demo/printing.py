@@ -21,7 +21,7 @@ def build(rng, now: dt.datetime) -> None:
     arrived = list(Order.select().where(Order.arrived_at.is_null(False) & Order.deleted_at.is_null()
                                         & (Order.arrived_at < now - dt.timedelta(hours=2)))
                    .order_by(Order.arrived_at.desc()).limit(6))
-    width, height, dpi = slips._configured_label_size()
+    width, height, dpi = slips.configured_label_size()
     last_at = None
     for order in reversed(arrived):
         manager = order.manager or rng.choice(managers)
