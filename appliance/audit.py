@@ -328,6 +328,13 @@ def present(entries, names: _Names | None = None) -> list[Line]:
     return out
 
 
+def changes_text(object_type: str, changes: dict) -> str:
+    """{field: (old, new)} in one line of words, for a timeline note: «предоплата: 0 ₽ → 500 ₽»."""
+    names = _Names()
+    return "; ".join(f"{field_label(k)}: {value_text(object_type, k, _plain(old), names)} → "
+                     f"{value_text(object_type, k, _plain(new), names)}" for k, (old, new) in changes.items())
+
+
 def object_types() -> dict[str, str]:
     """The journal's filter: kinds of objects, as people call them."""
     return dict(sorted(OBJECT_LABELS.items(), key=lambda kv: kv[1]))

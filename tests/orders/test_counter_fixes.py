@@ -45,3 +45,10 @@ def test_the_demo_slips_carry_codes_of_orders_that_exist(demo_db):
         order = Order.get_or_none(Order.id == number)
         assert order is not None and order.slip_job_id == job.id, job.batch_name
         assert order.barcode.encode() in job.payload
+
+
+def test_an_order_edit_reads_as_money_and_names_in_the_timeline(make_order, staff):
+    order = make_order()
+    orders.update_order(order, staff["manager"], prepayment="500", manager=staff["owner"])
+    note = orders.timeline(order)[0].note
+    assert "предоплата: 0\u00a0₽ → 500\u00a0₽" in note and "менеджер: Соколова Анна Сергеевна → Громов Виктор Павлович" in note
