@@ -75,7 +75,9 @@ def test_every_menu_page_fits_1280_px(owner_page, live_server, wide_rows):
     order = Order.select().where(Order.deleted_at.is_null()).order_by(Order.id.desc()).first()
     todo = ["/customers", f"/customers?q={customers.search('а')[0].customer.name.split()[0] if customers.search('а') else 'Ив'}",
             f"/customers/{wide_rows.id}", "/orders", f"/orders/{order.id}", "/orders/reports", "/notifications",
-            "/sms", "/sms/templates", "/audit", "/devices/printer", "/devices", "/staff", "/workshop/board"]
+            "/sms", "/sms/templates", "/audit", "/devices/printer", "/devices", "/staff", "/workshop/board",
+            "/workshop/week", "/workshop/reports", "/workshop/new", "/workshop/bookings/new", "/exchange/unmatched",
+            "/exchange/consumables", "/customers/new", "/customers/duplicates"]
     seen, too_wide = set(), {}
     while todo and len(seen) < 60:
         path = todo.pop(0)
@@ -89,6 +91,7 @@ def test_every_menu_page_fits_1280_px(owner_page, live_server, wide_rows):
         if width > WIDTH:
             too_wide[path] = width
         todo += [p for p in _menu_links(page, live_server) if p not in seen]
+    print(f"{len(seen)} pages checked at {WIDTH} px:", " ".join(sorted(seen)))
     assert len(seen) >= 20, sorted(seen)  # the walk really went through the menus and tabs
     assert not too_wide, f"pages wider than {WIDTH} px: {too_wide}"
 
