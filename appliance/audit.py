@@ -1,12 +1,23 @@
 """The audit log: every change a person makes, who/when/what, old -> new."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import json
+import re
 
-from appliance.clock import utcnow
+from appliance.clock import to_local, utcnow
 from db.models.audit import AuditEntry
+from db.models.customers import SOURCES, Customer, Vehicle
+from db.models.orders import LINE_STATUSES, ORDER_STATUSES, OrderLine
+from db.models.printing import STATUS_LABELS as PRINT_STATUSES
+from db.models.sms import KINDS as SMS_KINDS
+from db.models.sms import STATUSES as SMS_STATUSES
+from db.models.staff import ROLE_LABELS, Staff
+from db.models.workshop import BOOKING_SOURCES, BOOKING_STATUSES, WorkOrder
+from db.models.workshop import KINDS as WORK_KINDS
+from db.models.workshop import STATUSES as WORK_STATUSES
 
 
 def _plain(value):
@@ -17,20 +28,6 @@ def _plain(value):
     if hasattr(value, "id") and hasattr(value, "_meta"):
         return value.id
     return value
-
-
-# How changed fields are named to a person reading the history. Areas add their fields here.
-FIELD_LABELS = {
-    "name": "имя", "source": "источник", "notes": "заметки", "kind": "тип", "phones": "телефоны",
-    "make": "марка", "model": "модель", "year": "год", "vin": "VIN", "plate": "госномер",
-    "engine": "двигатель", "mileage": "пробег", "deleted_at": "удалён", "merged_into": "объединён в",
-    "last_visit_at": "последний визит", "username": "логин", "role": "роль", "assignee": "ответственный",
-    "is_open": "открыто", "status": "статус", "comment": "комментарий",
-}
-
-
-def field_label(name: str) -> str:
-    return FIELD_LABELS.get(name, name)
 
 
 def record(actor, action: str, obj, changes: dict | None = None, note: str = "") -> AuditEntry:
@@ -92,3 +89,252 @@ def log_page(object_type: str = "", actor_id: int | None = None, page: int = 1,
 
 def changes_of(entry: AuditEntry) -> dict:
     return json.loads(entry.changes) if entry.changes else {}
+
+
+# --- how the log reads to a person (the owner's «Журнал», the card's history) -------------
+# Every action code passed to record() has its words here: tests/system/test_audit_words.py
+# walks the code and fails on a code without them.
+
+ACTION_LABELS = {
+    "create": "создал(а)", "update": "изменил(а)", "delete": "удалил(а)", "merge": "объединил(а)",
+    "merged_into": "объединил(а) с другой карточкой", "status": "сменил(а) статус", "decide": "решил(а)",
+    "issue": "выдал(а) заказ", "cancel": "отменил(а)", "plan": "запланировал(а)", "move": "перенёс(ла)",
+    "revoke": "отозвал(а) доступ", "login": "вход в систему", "lockout": "вход заблокирован",
+    "password": "сменил(а) пароль", "setting": "изменил(а) настройку", "resolve": "закрыл(а) уведомление",
+    "assign": "взял(а) уведомление", "link_inspection": "связал(а) с осмотром", "add_work": "добавил(а) работу",
+    "add_part": "добавил(а) запчасть", "remove_work": "убрал(а) работу", "remove_part": "убрал(а) запчасть",
+    "price": "поставил(а) цену", "finding": "записал(а) находку осмотра",
+    "print_key_label": "напечатал(а) этикетку для ключей", "attach_sale": "привязал(а) чек к клиенту",
+    "sms.queue": "отправил(а) SMS", "sms.resend": "отправил(а) SMS повторно",
+    "sms.opt_out": "отметил(а) отказ от рекламных SMS", "sms.opt_in": "вернул(а) рекламные SMS",
+    "sms_template.update": "изменил(а) шаблон SMS", "print.reprint": "напечатал(а) ещё раз",
+    "print.retry": "повторил(а) печать", "print.cancel": "отменил(а) печать",
+    "supplier.save": "сохранил(а) настройки поставщика", "supplier_order.create": "оформил(а) заказ поставщику",
+    "supplier_order.placed": "заказ принят поставщиком", "reorder.qty": "изменил(а) количество к заказу",
+    "mandatory.create": "добавил(а) в обязательное наличие", "mandatory.update": "изменил(а) обязательное наличие",
+    "mandatory.remove": "убрал(а) из обязательного наличия", "analogs.link": "связал(а) аналоги",
+    "analogs.unlink": "отвязал(а) аналог",
+}
+
+OBJECT_LABELS = {
+    "customer": "клиент", "vehicle": "автомобиль", "phone": "телефон", "order": "заказ",
+    "order_line": "позиция заказа", "order_event": "событие заказа", "arrival": "поступление",
+    "receipt_match": "позиция поступления", "staff": "сотрудник", "sms_message": "SMS-сообщение",
+    "sms_template": "шаблон SMS", "sms_opt_out": "отказ от рекламных SMS", "work_order": "заказ-наряд",
+    "work_line": "работа", "part_line": "запчасть в заказ-наряде", "finding": "находка осмотра",
+    "booking": "запись на ремонт", "device_token": "доступ табло или сайта", "setting": "настройка",
+    "notification": "уведомление", "print_job": "задание печати", "consumable_group": "группа расходников",
+    "sale": "чек", "bonus_card": "бонусная карта", "supplier_account": "поставщик",
+    "supplier_order": "заказ поставщику", "reorder_line": "строка дозаказа",
+    "mandatory_item": "позиция обязательного наличия", "analog_group": "группа аналогов",
+    "work_order.status": "статус заказ-наряда", "sms_part": "часть SMS", "call": "звонок",
+}
+
+# How changed fields are named to a person reading the history. Areas add their fields here.
+FIELD_LABELS = {
+    "name": "название", "source": "источник", "notes": "заметки", "kind": "вид", "phones": "телефоны",
+    "make": "марка", "model": "модель", "year": "год", "vin": "VIN", "plate": "госномер",
+    "engine": "двигатель", "mileage": "пробег", "deleted_at": "удалён", "merged_into": "объединён в",
+    "last_visit_at": "последний визит", "username": "логин", "role": "роль", "assignee": "ответственный",
+    "is_open": "открыто", "status": "статус", "comment": "комментарий", "active": "действует",
+    "paid_kop": "оплачено", "prepayment_kop": "предоплата", "price_kop": "цена", "total_kop": "сумма",
+    "estimate_kop": "оценка", "promised_date": "обещали", "shelf_place": "место на полке",
+    "manager": "менеджер", "mechanic": "механик", "customer": "клиент", "vehicle": "автомобиль",
+    "article": "артикул", "brand": "бренд", "qty": "количество", "state": "решение", "phone": "телефон",
+    "text": "текст", "body": "текст", "title": "название", "resent_from": "повтор SMS",
+    "revoked_at": "отозван", "bay": "пост", "planned_start": "начало", "planned_end": "окончание",
+    "inspection": "осмотр", "work": "работа", "part": "запчасть", "line": "строка", "price": "цена",
+    "finding": "находка", "value": "значение", "number": "номер", "members": "аналоги", "ref": "номер у поставщика",
+    "min_qty": "минимум", "target_qty": "заказывать до", "pack": "кратность", "interval_days": "интервал, дней",
+    "product_groups": "группы товаров", "keywords": "ключевые слова", "position": "порядок",
+    "complaint": "жалоба", "recommendations": "рекомендации", "code": "код", "url": "адрес",
+    "login": "логин", "password": "пароль", "markup": "наценка, %", "lead_days": "срок, дней",
+    "working_days": "рабочие дни", "concurrency": "параллельных запросов", "rate_limit": "запросов в секунду",
+    "options": "параметры", "enabled": "включён", "supplier": "поставщик", "full_name": "ФИО",
+    "article_key": "артикул (ключ)", "brand_key": "бренд (ключ)", "supplier_days": "срок поставщика, дней",
+    "expected_date": "ожидается", "lines": "позиции", "wish_at": "желаемое время", "reason": "причина", "supplier_ref": "номер у поставщика",
+}
+FIELD_LABELS["name"] = "имя"  # the card's most common change: a customer's name
+
+_STATUS_BY_OBJECT = {
+    "order": ORDER_STATUSES, "order_line": LINE_STATUSES, "work_order": WORK_STATUSES,
+    "booking": BOOKING_STATUSES, "print_job": PRINT_STATUSES, "sms_message": SMS_STATUSES,
+}
+_KIND_BY_OBJECT = {
+    "customer": {"person": "частное лицо", "company": "организация"}, "work_order": WORK_KINDS,
+    "sms_message": SMS_KINDS, "sms_template": SMS_KINDS,
+    "device_token": {"display": "табло мастерской", "website": "сайт"},
+}
+_SOURCE_BY_OBJECT = {"booking": BOOKING_SOURCES}
+_MATCH_STATES = {"open": "ждёт решения", "resolved": "отдано в заказ", "dismissed": "отклонено"}
+_STAFF_FIELDS = ("manager", "mechanic", "assignee", "actor", "created_by")
+_CUSTOMER_FIELDS = ("customer", "merged_into")
+
+
+def field_label(name: str) -> str:
+    return FIELD_LABELS.get(name, name)
+
+
+def action_label(action: str) -> str:
+    return ACTION_LABELS.get(action, action)
+
+
+def money_text(kop) -> str:
+    """220100 -> '2 201 ₽', 150050 -> '1 500,50 ₽' (as the formatting filter writes money)."""
+    rub, k = divmod(int(kop), 100)
+    text = f"{rub:,}".replace(",", "\u00a0")
+    return f"{text},{k:02d}\u00a0₽" if k else f"{text}\u00a0₽"
+
+
+class _Names:
+    """Names behind ids, looked up once per page."""
+
+    def __init__(self):
+        self._cache: dict[tuple[str, str], str] = {}
+
+    def get(self, kind: str, key) -> str:
+        cache_key = (kind, str(key))
+        if cache_key not in self._cache:
+            self._cache[cache_key] = self._lookup(kind, key)
+        return self._cache[cache_key]
+
+    @staticmethod
+    def _lookup(kind: str, key) -> str:
+        try:
+            ident = int(key)
+        except (TypeError, ValueError):
+            ident = None
+        if kind == "customer" and ident is not None:
+            row = Customer.get_or_none(Customer.id == ident)
+            return f"клиент «{row.name}»" if row else f"клиент №{ident}"
+        if kind == "staff" and ident is not None:
+            row = Staff.get_or_none(Staff.id == ident)
+            return row.full_name if row else f"сотрудник №{ident}"
+        if kind == "vehicle" and ident is not None:
+            row = Vehicle.get_or_none(Vehicle.id == ident)
+            return f"автомобиль {row.title} {row.plate}".strip() if row else f"автомобиль №{ident}"
+        if kind == "order_line" and ident is not None:
+            row = OrderLine.get_or_none(OrderLine.id == ident)
+            return f"позиция заказа №{row.order_id}: {row.article} {row.brand}".strip() if row else f"позиция заказа №{ident}"
+        if kind == "work_order" and ident is not None:
+            row = WorkOrder.get_or_none(WorkOrder.id == ident)
+            return f"заказ-наряд {row.number}" if row else f"заказ-наряд №{ident}"
+        if kind == "sms_opt_out":
+            return f"отказ от рекламных SMS {_phone_text(key)}"
+        if kind == "setting":
+            return f"настройка «{SETTING_LABELS.get(str(key), key)}»"
+        return f"{OBJECT_LABELS.get(kind, kind)} №{key}"
+
+
+SETTING_LABELS = {"workshop.mechanics_may_change_status": "механики отмечают ход работы на табло"}
+
+
+def _phone_text(value) -> str:
+    text = str(value)
+    digits = re.sub(r"\D", "", text)
+    if text.startswith("+7") and len(digits) == 11:
+        return f"+7 {digits[1:4]} {digits[4:7]}-{digits[7:9]}-{digits[9:]}"
+    return text
+
+
+def _time_text(field: str, value: str) -> str | None:
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if len(value) == 10 or field.endswith("_date"):
+        return moment.strftime("%d.%m.%Y")
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return to_local(moment).strftime("%d.%m.%Y %H:%M")
+
+
+def value_text(object_type: str, field: str, value, names: _Names | None = None) -> str:
+    """One old or new value as a person reads it: money, yes/no, dates, labels instead of codes."""
+    names = names or _Names()
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, bool):
+        return "да" if value else "нет"
+    if isinstance(value, list):
+        return ", ".join(value_text(object_type, field, v, names) for v in value)
+    if field.endswith("_kop") and isinstance(value, int | float | str) and re.fullmatch(r"-?\d+", str(value)):
+        return money_text(int(value))
+    labels = None
+    if field == "status":
+        labels = _STATUS_BY_OBJECT.get(object_type)
+    elif field == "kind":
+        labels = _KIND_BY_OBJECT.get(object_type)
+    elif field == "source":
+        labels = _SOURCE_BY_OBJECT.get(object_type, SOURCES)
+    elif field == "role":
+        labels = ROLE_LABELS
+    elif field == "state" and object_type == "receipt_match":
+        labels = _MATCH_STATES
+    if labels and str(value) in labels:
+        return labels[str(value)]
+    if field in _CUSTOMER_FIELDS and isinstance(value, int):
+        return names.get("customer", value)
+    if field in _STAFF_FIELDS and isinstance(value, int):
+        return names.get("staff", value)
+    if field == "phone" or field == "phones":
+        return ", ".join(_phone_text(p.strip()) for p in str(value).split(","))
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d\d-\d\d([ T][\d:.]+([+-]\d\d:\d\d)?)?", value):
+        return _time_text(field, value) or value
+    return str(value)
+
+
+_MOVED = re.compile(r"\b([a-z_]+)\.([a-z_]+)=(\d+)")
+
+
+def note_text(note: str) -> str:
+    """Old merge notes said «phone.customer=1, order.customer=2»: say «телефон: 1, заказ: 2»."""
+    return _MOVED.sub(lambda m: f"{OBJECT_LABELS.get(m.group(1), m.group(1))}: {m.group(3)}", note or "")
+
+
+def moved_text(moved: dict[str, int]) -> str:
+    """What a merge moved, keyed by table name: «телефон: 1, заказ: 2»."""
+    return ", ".join(f"{OBJECT_LABELS.get(table, table)}: {count}" for table, count in moved.items())
+
+
+@dataclasses.dataclass
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclasses.dataclass
+class Line:
+    """One log entry in words."""
+
+    entry: AuditEntry
+    action: str
+    subject: str
+    changes: list[Change]
+    note: str
+
+
+def present(entries, names: _Names | None = None) -> list[Line]:
+    names = names or _Names()
+    out = []
+    for e in entries:
+        changes = changes_of(e)
+        out.append(Line(
+            entry=e, action=action_label(e.action), subject=names.get(e.object_type, e.object_id),
+            changes=[Change(field_label(k), value_text(e.object_type, k, old, names),
+                            value_text(e.object_type, k, new, names)) for k, (old, new) in changes.items()],
+            note=note_text(e.note)))
+    return out
+
+
+def changes_text(object_type: str, changes: dict) -> str:
+    """{field: (old, new)} in one line of words, for a timeline note: «предоплата: 0 ₽ → 500 ₽»."""
+    names = _Names()
+    return "; ".join(f"{field_label(k)}: {value_text(object_type, k, _plain(old), names)} → "
+                     f"{value_text(object_type, k, _plain(new), names)}" for k, (old, new) in changes.items())
+
+
+def object_types() -> dict[str, str]:
+    """The journal's filter: kinds of objects, as people call them."""
+    return dict(sorted(OBJECT_LABELS.items(), key=lambda kv: kv[1]))

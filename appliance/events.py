@@ -19,6 +19,7 @@ SUBSCRIBERS: dict[str, list[str]] = {
     # for the counter). Handlers are added by the areas that read replies.
     "sms_received": [
         "appliance.ratings.replies:on_sms_received",  # a reply to a rating request (within [ratings] reply_hours)
+        "appliance.sms.replies:on_sms_received",  # last: whatever no area took is a question for a person
     ],
 }
 

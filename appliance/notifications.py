@@ -6,6 +6,7 @@ anyone else sees what is addressed to him, to his role, or what he took. Who get
 - a customer's parts order (late, not picked up, SMS failed): the order's manager and the
   owner; an order without a manager goes to every manager;
 - website bookings (the workshop's): managers and mechanics (the service advisors);
+- a customer's SMS reply: the manager of the customer's latest order, else every manager;
 - missed calls, devices, the 1C exchange, arrivals and supplier orders: managers;
 - low ratings: the owner.
 """
@@ -22,6 +23,7 @@ from db.models.staff import ROLES
 # Lower is hotter: a missed call is a customer walking away right now.
 PRIORITIES = {
     "missed_call": 10,
+    "customer_reply": 15,
     "order_problem": 20,
     "device": 25,
     "website_request": 30,
@@ -32,6 +34,7 @@ PRIORITIES = {
 
 KIND_LABELS = {
     "missed_call": "Пропущенные звонки",
+    "customer_reply": "SMS от клиентов",
     "order_problem": "Проблемы с заказами",
     "device": "Оборудование и связь",
     "website_request": "Заявки с сайта",
@@ -45,6 +48,7 @@ OFFICE = ("owner", "manager")
 WORKSHOP = ("owner", "manager", "mechanic")
 AUDIENCES = {
     "missed_call": OFFICE,
+    "customer_reply": OFFICE,
     "order_problem": OFFICE,
     "device": OFFICE,
     "website_request": WORKSHOP,

@@ -1,6 +1,7 @@
 """Phone numbers: stored E.164, typed any way a Russian manager types them."""
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import phonenumbers
@@ -59,18 +60,36 @@ def masked(e164: str | None) -> str:
     return text[:6] + re.sub(r"\d", "*", text[6:-2]) + text[-2:]
 
 
-def search_digits(query: str) -> str | None:
-    """The digits a person typed to look a phone up, or None when it is not a phone query.
+@dataclasses.dataclass(frozen=True)
+class DigitsQuery:
+    """One reading of what a person typed to look a phone up: national digits to find."""
 
-    '8 916' and '+7 (916)' both mean the national number starts 916, so a leading
-    country/trunk prefix of a long enough query is dropped.
+    digits: str
+    at_start: bool  # the national number starts with them (a leading 8, 7 or +7 was typed)
+
+
+def search_patterns(query: str) -> list[DigitsQuery]:
+    """Every reading of a phone query, the likeliest first; [] when it is not a phone query.
+
+    Stored numbers keep their national digits (9428897550). A leading 8 or 7 is the trunk or
+    country prefix as often as it is a digit of the tail: «8942» is the start of 8 942 ... and
+    also the last 4 digits of ...-89-42, so both readings are searched, the prefix one first.
+    «+7» is always the country code. Spaces, dashes and brackets are ignored.
     """
-    stripped = query.strip()
+    stripped = (query or "").strip()
     if not stripped or re.search(r"[^\d\s()+\-]", stripped):
-        return None
+        return []
     digits = re.sub(r"\D", "", stripped)
     if len(digits) < 3:
-        return None
-    if len(digits) >= 4 and (stripped.startswith("+7") or (stripped.startswith("8") and (len(digits) == 11 or " " in stripped or "(" in stripped))):
-        digits = digits[1:]
-    return digits
+        return []
+    if stripped.startswith("+"):
+        if digits.startswith("7"):
+            national = digits[1:11]
+            return [DigitsQuery(national, True)] if len(national) >= 3 else []
+        return [DigitsQuery(digits, False)]
+    readings = []
+    if digits[0] in "78" and len(digits) >= 4:
+        readings.append(DigitsQuery(digits[1:11], True))
+    if len(digits) <= 10:
+        readings.append(DigitsQuery(digits, False))
+    return readings

@@ -53,3 +53,40 @@ def normalize_plate(text: str) -> str:
 def plate_search_forms(text: str) -> set[str]:
     plate = normalize_plate(text)
     return {plate, plate.translate(_CYR_TO_LATIN)} if plate else set()
+
+
+# What a person types for a plate's letter with Latin letters: the look-alikes above, and the
+# ones that sound alike (R for Р, S for С, V for В, U for У).
+_PLATE_LATIN = str.maketrans("ABEKMHOPCTYXRSVU", "АВЕКМНОРСТУХРСВУ")
+# The keyboard left in the other layout: the Latin key under each Cyrillic letter (ЙЦУКЕН).
+_KEYS_LATIN = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
+_KEYS_CYR = "йцукенгшщзхъфывапролджэячсмитьбюё"
+_LATIN_KEY_TO_CYR = str.maketrans(_KEYS_LATIN + _KEYS_LATIN.upper(), _KEYS_CYR + _KEYS_CYR.upper())
+_CYR_KEY_TO_LATIN = str.maketrans(_KEYS_CYR + _KEYS_CYR.upper(), _KEYS_LATIN + _KEYS_LATIN.upper())
+_PLATE_CHARS = re.compile(r"[0-9АВЕКМНОРСТУХ]+")
+_VIN_CHARS = re.compile(r"[0-9A-HJ-NPR-Z]+")
+
+
+def _looks_like_car_fragment(text: str) -> bool:
+    """4+ characters with a digit, and a letter or 5+ characters: not a surname, not '2020'."""
+    return len(text) >= 4 and bool(re.search(r"\d", text)) and (bool(re.search(r"\D", text)) or len(text) >= 5)
+
+
+def plate_query_forms(query: str) -> list[str]:
+    """The plates (Cyrillic, as stored) a typed fragment may mean: 'T986HR177', 't986hr' (look- and
+    sound-alike Latin letters) and 'n986yh' (Cyrillic keys pressed in the Latin layout) all mean Т986НР."""
+    raw = re.sub(r"[\s-]", "", query or "")
+    if not _looks_like_car_fragment(raw):
+        return []
+    forms = [raw.upper().replace("Ё", "Е"), raw.upper().translate(_PLATE_LATIN),
+             raw.translate(_LATIN_KEY_TO_CYR).upper()]
+    return [f for f in dict.fromkeys(forms) if _PLATE_CHARS.fullmatch(f)]
+
+
+def vin_query_forms(query: str) -> list[str]:
+    """VIN fragments (Latin, as stored) a typed text may mean, also typed in the Cyrillic layout."""
+    raw = re.sub(r"[\s-]", "", query or "")
+    if not _looks_like_car_fragment(raw):
+        return []
+    forms = [raw.upper().translate(_CYR_TO_LATIN), raw.translate(_CYR_KEY_TO_LATIN).upper()]
+    return [f for f in dict.fromkeys(forms) if _VIN_CHARS.fullmatch(f)]

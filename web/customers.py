@@ -138,7 +138,7 @@ def card(customer_id: int):
         return redirect(url_for("customers.card", customer_id=customer.id))
     phone_rows = list(customers.phones_of(customer))
     vehicle_rows = list(customer.live_vehicles())
-    history = [(e, audit.changes_of(e)) for e in audit.history_of_customer(customer.id, [v.id for v in vehicle_rows])]
+    history = audit.present(audit.history_of_customer(customer.id, [v.id for v in vehicle_rows]))
     return render_template("customers/card.html", customer=customer, phones=phone_rows, vehicles=vehicle_rows,
                            stats=customers.stats(customer), sales=list(customers.purchases(customer)),
                            history=history, sections=CARD_SECTIONS, staff_names=staff.names())

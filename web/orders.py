@@ -517,8 +517,8 @@ def decide(match_id: int):
 @permission_required("order.report")
 def report():
     today = local_today()
-    date_from = _date_arg("date_from") or today.replace(day=1)
     date_to = _date_arg("date_to") or today
+    date_from = _date_arg("date_from") or reports.default_from(date_to)
     if date_to < date_from:
         date_from, date_to = date_to, date_from
     return render_template("orders/reports.html", r=reports.build(date_from, date_to), **_tabs_context())

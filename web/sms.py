@@ -8,8 +8,10 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 
 from appliance import customers, phones, sms
 from appliance.errors import InputError
+from appliance.sms import replies
 from db.models.sms import KINDS, STATUSES, SmsMessage
 from web.auth import actor, back, permission_required
+from web.forms import once_per_form, refused
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,40 @@ def log_view():
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "sms-rows":
         return render_template("sms/_rows.html", **ctx)
     return render_template("sms/log.html", **ctx)
+
+
+@bp.app_template_global()
+def customer_sms(customer) -> list[SmsMessage]:
+    """The card's SMS block (sms/_customer_sms.html): the last messages both ways."""
+    return replies.conversation(customer)
+
+
+@bp.app_template_global()
+def order_sms_replies(order) -> list[SmsMessage]:
+    """The order page's block (sms/_order_replies.html): the customer's replies since the order."""
+    return replies.for_order(order)
+
+
+@bp.app_template_global()
+def sms_is_reply(message) -> bool:
+    return replies.is_reply(message)
+
+
+@bp.route("/<int:message_id>/answer", methods=["GET", "POST"])
+@permission_required("sms.send")
+@once_per_form
+def answer(message_id: int):
+    """Answer a customer's SMS: from the card, the order page, a notification or the log."""
+    msg = SmsMessage.get_or_none((SmsMessage.id == message_id) & (SmsMessage.direction == "in")) or abort(404)
+    if request.method == "GET":
+        return render_template("sms/answer.html", msg=msg, text="")
+    text = request.form.get("text", "")
+    try:
+        out = replies.answer(msg, text, actor())
+    except InputError as exc:
+        return refused(exc, "sms/answer.html", msg=msg, text=text)
+    flash(f"Ответ поставлен в очередь (SMS №{out.id}): уйдёт, как только модем сможет.", "ok")
+    return redirect(back(url_for("sms.log")))
 
 
 @bp.route("/<int:message_id>/resend", methods=["POST"])

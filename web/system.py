@@ -33,9 +33,9 @@ def pulse():
 def audit_log():
     object_type = request.args.get("type")
     page = arg_int("page", 1, 100_000, 1)
-    entries = audit.log_page(object_type or "", arg_id("actor"), page)
+    entries = audit.present(e for e, _ in audit.log_page(object_type or "", arg_id("actor"), page))
     return render_template("system/audit.html", entries=entries, page=page, object_type=object_type,
-                           staff=staff_mod.by_name())
+                           object_types=audit.object_types(), staff=staff_mod.by_name())
 
 
 @bp.route("/staff", methods=["GET", "POST"])

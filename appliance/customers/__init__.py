@@ -331,29 +331,38 @@ def _fts_query(text: str) -> str | None:
     return " ".join(f'"{t}"*' for t in tokens[:6])
 
 
-def _phone_matches(digits: str, limit: int, sqlite: bool) -> list[int]:
+def _phone_matches(pattern: phones.DigitsQuery, limit: int, sqlite: bool) -> list[int]:
     """Any run of 3+ digits: the trigram index finds it without scanning every phone."""
     if sqlite:
+        start = "AND p.digits LIKE ? " if pattern.at_start else ""
+        args = (f'digits:"{pattern.digits}"', *([pattern.digits + "%"] if pattern.at_start else []), limit)
         cursor = database.execute_sql(
             "SELECT p.customer_id FROM phone_fts f JOIN phone p ON p.id = f.rowid "
-            "WHERE phone_fts MATCH ? ORDER BY p.customer_id DESC LIMIT ?", (f'digits:"{digits}"', limit))
+            f"WHERE phone_fts MATCH ? {start}ORDER BY p.customer_id DESC LIMIT ?", args)
         return [r[0] for r in cursor]
-    rows = Phone.select(Phone.customer).where(Phone.digits.contains(digits)).order_by(Phone.customer.desc()).limit(limit)
+    cond = Phone.digits.startswith(pattern.digits) if pattern.at_start else Phone.digits.contains(pattern.digits)
+    rows = Phone.select(Phone.customer).where(cond).order_by(Phone.customer.desc()).limit(limit)
     return [r.customer_id for r in rows]
 
 
-def _vehicle_matches(plate: str, limit: int, sqlite: bool) -> list[int]:
-    """A plate or VIN fragment typed without spaces, in either keyboard layout."""
-    latin = plate.translate(str.maketrans("АВЕКМНОРСТУХ", "ABEKMHOPCTYX"))
+def _vehicle_matches(query: str, limit: int, sqlite: bool) -> list[int]:
+    """A plate or VIN fragment in any spelling: look-alike Latin letters, the keyboard
+    left in the other layout (vehicles.plate_query_forms / vin_query_forms)."""
+    plates, vins = vehicles.plate_query_forms(query), vehicles.vin_query_forms(query)
+    if not plates and not vins:
+        return []
     if sqlite:
+        terms = [f'plate:"{p}"' for p in plates] + [f'vin:"{v}"' for v in vins]
         cursor = database.execute_sql(
             "SELECT v.customer_id FROM vehicle_fts f JOIN vehicle v ON v.id = f.rowid "
             "WHERE vehicle_fts MATCH ? AND v.deleted_at IS NULL LIMIT ?",
-            (f'plate:"{plate}" OR vin:"{latin}"', limit))
+            (" OR ".join(terms), limit))
         return [r[0] for r in cursor]
-    rows = (Vehicle.select(Vehicle.customer)
-            .where(Vehicle.deleted_at.is_null() & (Vehicle.plate.contains(plate) | Vehicle.vin.contains(latin)))
-            .limit(limit))
+    cond = None
+    for column, spellings in ((Vehicle.plate, plates), (Vehicle.vin, vins)):
+        for form in spellings:
+            cond = column.contains(form) if cond is None else cond | column.contains(form)
+    rows = Vehicle.select(Vehicle.customer).where(Vehicle.deleted_at.is_null() & cond).limit(limit)
     return [r.customer_id for r in rows]
 
 
@@ -382,15 +391,13 @@ def search(query: str, limit: int = 20) -> list[SearchHit]:
     if not query:
         return []
     ids: list[int] = []
-    digits = phones.search_digits(query)
+    patterns = phones.search_patterns(query)
     sqlite = is_sqlite()
-    if digits:
-        ids += _phone_matches(digits, limit * 2, sqlite)
-    plate = re.sub(r"[^0-9A-ZА-ЯЁ]", "", vehicles.normalize_plate(query))
-    if len(ids) < limit and " " not in query and len(plate) >= 4 and re.search(r"\d", plate) \
-            and (re.search(r"[A-ZА-Я]", plate) or len(plate) >= 5):
-        ids += _vehicle_matches(plate, limit, sqlite)
-    if len(ids) < limit and not digits:
+    for pattern in patterns:
+        ids += _phone_matches(pattern, limit * 2, sqlite)
+    if len(ids) < limit:
+        ids += _vehicle_matches(query, limit, sqlite)
+    if len(ids) < limit and not patterns:
         ids += _text_matches(query, limit, sqlite)
     ordered = list(dict.fromkeys(ids))[:limit]
     if not ordered:
@@ -508,7 +515,8 @@ def merge(survivor_customer: Customer, merged: Customer, actor) -> Customer:
                 continue
             count = model.update({field: survivor_customer.id}).where(field == merged.id).execute()
             if count:
-                moved[f"{model._meta.table_name}.{field.name}"] = count
+                table = model._meta.table_name
+                moved[table] = moved.get(table, 0) + count
         notes = "\n".join(n for n in (survivor_customer.notes, merged.notes) if n)
         changes = audit.diff(survivor_customer, {"notes": notes})
         if merged.last_visit_at and (not survivor_customer.last_visit_at or merged.last_visit_at > survivor_customer.last_visit_at):
@@ -524,9 +532,49 @@ def merge(survivor_customer: Customer, merged: Customer, actor) -> Customer:
         if first_phone:
             first_phone.is_primary = True
             first_phone.save()
-        note = f"объединён с #{merged.id} «{merged.name}»; перенесено: " + ", ".join(f"{k}={v}" for k, v in moved.items())
+        _merge_duplicate_cars(survivor_customer, actor)
+        note = f"объединён с клиентом №{merged.id} «{merged.name}»; перенесено: " + audit.moved_text(moved)
         audit.record(actor, "merge", survivor_customer, changes, note=note)
         audit.record(actor, "merged_into", merged, {"merged_into": (None, survivor_customer.id)})
         unindex(merged.id)
         reindex(survivor_customer.id)
     return survivor_customer
+
+
+_CAR_FIELDS = ("model", "year", "vin", "plate", "engine", "comment")
+
+
+def _same_car(kept: Vehicle, other: Vehicle) -> bool:
+    """The same VIN; else the same plate, unless both cars have VINs and they differ."""
+    if kept.vin and other.vin:
+        return kept.vin == other.vin
+    return bool(kept.plate) and vehicles.normalize_plate(kept.plate) == vehicles.normalize_plate(other.plate)
+
+
+def _merge_duplicate_cars(customer: Customer, actor) -> None:
+    """After a merge, one car per VIN (else per plate): the oldest keeps the union of what both
+    cards knew, and the history rows of the copy (work orders, parts orders, bookings) move to it."""
+    cars = list(customer.live_vehicles())
+    dropped: set[int] = set()
+    for i, kept in enumerate(cars):
+        if kept.id in dropped:
+            continue
+        for other in cars[i + 1:]:
+            if other.id in dropped or not _same_car(kept, other):
+                continue
+            fill = {f: getattr(other, f) for f in _CAR_FIELDS if not getattr(kept, f) and getattr(other, f)}
+            if other.mileage and (kept.mileage or 0) < other.mileage:
+                fill["mileage"] = other.mileage
+            changes = audit.diff(kept, fill)
+            kept.save()
+            moved = []
+            for field in Vehicle._meta.backrefs:
+                count = field.model.update({field: kept.id}).where(field == other.id).execute()
+                if count:
+                    moved.append((field.model._meta.table_name, count))
+            other.deleted_at = utcnow()
+            other.save()
+            dropped.add(other.id)
+            audit.record(actor, "merge", kept, changes,
+                         note=f"объединён с копией #{other.id} ({other.title} {other.plate}".rstrip() + ")"
+                         + (f"; перенесено: {audit.moved_text(dict(moved))}" if moved else ""))

@@ -22,8 +22,9 @@ DEMO_STEPS: list[str] = [
     "appliance.demo.suppliers:build",
     "appliance.demo.exchange:build",
     "appliance.demo.sms:build",
-    "appliance.demo.printing:build",
     "appliance.demo.orders:build",
+    "appliance.demo.printing:build",  # after orders: the slips are those of real demo orders
+    "appliance.demo.sms:build_replies",  # after orders: a question goes to the manager of the latest order
     "appliance.demo.workshop:build",
     "appliance.demo.ratings:build",
 ]

@@ -7,6 +7,7 @@ import datetime as dt
 import json
 import random
 
+from appliance.sms import replies
 from db.models.customers import Customer, Phone
 from db.models.notifications import Notification
 from db.models.sms import Call, ModemStatus, SmsMessage, SmsOptOut, SmsTemplate
@@ -93,3 +94,13 @@ def build(rng: random.Random, now: dt.datetime) -> None:
                        registration="домашняя сеть", operator="MegaFon", sent_total=34,
                        last_error="сеть перегружена", last_error_at=now - dt.timedelta(days=2),
                        next_concat_ref=rng.randrange(1, 255)).where(ModemStatus.id == 1).execute()
+
+
+def build_replies(rng: random.Random, now: dt.datetime) -> None:
+    """After the orders step: the last days' questions reach the managers as the modem's path
+    would (appliance.sms.replies); replies that are scores are left to the ratings."""
+    recent = (SmsMessage.select().where((SmsMessage.direction == "in") & (SmsMessage.created_at > now - dt.timedelta(days=3)))
+              .order_by(SmsMessage.created_at))
+    for msg in recent:
+        if not msg.text[:1].isdigit():
+            replies.on_sms_received(msg)

@@ -432,6 +432,13 @@ def recent_arrivals(limit: int = 10):
 
 def waiting_for_slips(limit: int = 5) -> list[Arrival]:
     """Recent arrivals whose slips were never printed while some of their orders wait on the shelf."""
-    return [a for a in recent_arrivals(limit) if a.slips_job_id is None
-            and any(o.status == "arrived" for o in arrival_orders(a))]
+    # An order whose lines came in two arrivals is offered once, with the newest one (its slip
+    # lists every line); an order already printed with a newer arrival is not offered again.
+    offered, seen = [], set()
+    for a in recent_arrivals(limit):
+        waiting = {o.id for o in arrival_orders(a) if o.status == "arrived"}
+        if a.slips_job_id is None and waiting - seen:
+            offered.append(a)
+        seen |= waiting
+    return offered
 

@@ -322,8 +322,7 @@ def update_order(order: Order, actor, *, version: int | None = None, promised_da
             current.updated_at = clock.utcnow()
             current.save()
             audit.record(actor, "update", current, changes)
-            add_event(current, "edit", actor, note="; ".join(
-                f"{_field_label(k)}: {_plain(old)} → {_plain(new)}" for k, (old, new) in changes.items()))
+            add_event(current, "edit", actor, note=audit.changes_text("order", changes))
     return current
 
 
@@ -341,24 +340,6 @@ def add_line(order: Order, item: LineInput, actor=None) -> OrderLine:
                      note=f"заказ №{order.id}")
         recompute(order)
     return line
-
-
-_FIELD_LABELS = {"promised_date": "обещано к", "prepayment_kop": "предоплата", "comment": "комментарий",
-                 "shelf_place": "место на полке", "manager": "менеджер"}
-
-
-def _field_label(name: str) -> str:
-    return _FIELD_LABELS.get(name, name)
-
-
-def _plain(value) -> str:
-    if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
-    if isinstance(value, Staff):
-        return value.full_name
-    if value in (None, ""):
-        return "—"
-    return str(value)
 
 
 # --- batch moves ----------------------------------------------------------------------

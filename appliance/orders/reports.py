@@ -71,6 +71,14 @@ class OrdersReport:
         return self._pct(self.on_time, self.arrived)
 
 
+DEFAULT_DAYS = 30
+
+
+def default_from(date_to: dt.date) -> dt.date:
+    """The last 30 days, today included: on the 2nd of a month «from the 1st» would be two days."""
+    return date_to - dt.timedelta(days=DEFAULT_DAYS - 1)
+
+
 def _bounds(date_from: dt.date, date_to: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return days_span(date_from, date_to)
 

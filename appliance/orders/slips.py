@@ -58,7 +58,7 @@ def slip_label(order: Order, width_mm: float = 58.0, height_mm: float = 40.0, dp
     return label
 
 
-def _configured_label_size() -> tuple[float, float, int]:
+def configured_label_size() -> tuple[float, float, int]:
     try:
         conf = printing.config()
     except InputError:
@@ -75,7 +75,7 @@ def print_slips(orders: list[Order], actor=None, batch_name: str = "", arrival: 
     orders = [o for o in orders if o is not None]
     if not orders:
         raise InputError("Не выбрано ни одного заказа для печати бланков.")
-    width, height, dpi = _configured_label_size()
+    width, height, dpi = configured_label_size()
     labels = [slip_label(o, width, height, dpi) for o in orders]
     name = batch_name or (f"Бланки заказов: {len(orders)}" if len(orders) > 1 else f"Бланк заказа №{orders[0].id}")
     with write_transaction():

@@ -227,9 +227,9 @@ def log_rows(direction: str = "", status: str = "", kind: str = "", query: str =
     query = (query or "").strip()
     if query:
         cond = SmsMessage.text.contains(query) | Customer.name.contains(query)
-        digits = phones.search_digits(query)
-        if digits:
-            cond |= SmsMessage.phone.contains(digits)
+        for pattern in phones.search_patterns(query):
+            cond |= (SmsMessage.phone.startswith("+7" + pattern.digits) if pattern.at_start
+                     else SmsMessage.phone.contains(pattern.digits))
         q = q.where(cond)
     return list(q.order_by(SmsMessage.id.desc()).limit(limit))
 

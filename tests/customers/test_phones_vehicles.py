@@ -21,10 +21,18 @@ def test_phone_display_and_mask(settings):
     assert phones.masked("+79161234567") == "+7 916 ***-**-67"
 
 
-@pytest.mark.parametrize("query,expected", [("4567", "4567"), ("8 916", "916"), ("+7 (916)", "916"),
-                                            ("8916123", "8916123"), ("Иванов", None), ("12", None)])
-def test_phone_search_digits(query, expected):
-    assert phones.search_digits(query) == expected
+@pytest.mark.parametrize("query,expected", [
+    ("4567", [("4567", False)]),
+    ("8 916", [("916", True), ("8916", False)]),
+    ("+7 (916)", [("916", True)]),
+    ("8916123", [("916123", True), ("8916123", False)]),
+    ("89161234567", [("9161234567", True)]),
+    ("7 942 889", [("942889", True), ("7942889", False)]),
+    ("916", [("916", False)]),
+    ("Иванов", []), ("12", []), ("+7 9", []),
+])
+def test_phone_search_patterns(query, expected):
+    assert [(p.digits, p.at_start) for p in phones.search_patterns(query)] == expected
 
 
 def test_vin_check_digit_matches_the_published_example():

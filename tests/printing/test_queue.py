@@ -9,6 +9,7 @@ from appliance.errors import InputError
 from db import database
 from db.models.audit import AuditEntry
 from db.models.notifications import Notification
+from db.models.orders import Order
 from db.models.printing import PrintJob
 from hardware.printer.labels import Barcode, Label, TextBlock
 from hardware.printer.raster import scan_code128
@@ -227,8 +228,8 @@ def test_demo_has_printed_order_slips_with_previews(demo_db, settings):
     assert len(jobs) >= 6 and all(j.status == "printed" for j in jobs)
     slips = [j for j in jobs if j.batch_name.startswith("Бланк заказа")]
     preview = Image.open(settings.var_dir / slips[0].preview_path)
-    number = slips[0].batch_name.rsplit(" ", 1)[-1]
-    assert scan_code128(preview) == [f"Z{number}-1"]
+    number = int(slips[0].batch_name.rsplit("№", 1)[-1])
+    assert scan_code128(preview) == [Order.get_by_id(number).barcode]
     assert printing.printer_status().state == "ok"
 
 
