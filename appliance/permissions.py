@@ -103,6 +103,11 @@ _row("printer.preview", "смотреть макет этикетки", manager=
 _row("exchange.use", "работать с обменом 1С", manager=True)
 _row("stock.use", "работать со складом, дозаказом и проверкой цен", manager=True)
 _row("supplier.configure", "настраивать поставщиков")
+# --- bonus cards
+_row("loyalty.view", "смотреть бонусные карты, баланс и историю баллов", manager=True, mechanic=True)
+_row("loyalty.issue", "выдавать бонусные карты", manager=True)
+_row("loyalty.redeem", "списывать баллы в оплату продажи", manager=True)
+_row("loyalty.correct", "корректировать баллы вручную (с причиной)")
 _row("audit.view", "смотреть журнал изменений")
 _row("staff.manage", "добавлять и отключать сотрудников")
 

@@ -238,7 +238,7 @@ class _Import(CatalogLoader, DocumentsLoader):
     def run(self) -> None:
         fmt = detect_format(self.path)
         if fmt == "xml":
-            if self.kind in ("sales", "receipts", "stock"):
+            if self.kind in ("sales", "receipts", "returns", "stock"):
                 self.kind = ""  # a documents/offers XML decides by itself
             raw = self._reader()
             try:
@@ -293,7 +293,7 @@ class _Import(CatalogLoader, DocumentsLoader):
                     self.rows += 1
                     self.skipped += 1
                     label = {"other": f"документы «{rec.operation or 'без операции'}»",
-                             "return": "возвраты"}.get(rec.kind, rec.kind)
+                             "order": "заказы покупателей"}.get(rec.kind, rec.kind)
                     self._skipped_kinds[label] = self._skipped_kinds.get(label, 0) + 1
                 else:
                     docs.add(doc)
@@ -323,7 +323,7 @@ class _Import(CatalogLoader, DocumentsLoader):
             self._stock_taken_at(taken)
         else:
             docs = Batcher(self._docs_batch)
-            for doc in group_rows(rows, "sale" if self.kind == "sales" else "receipt"):
+            for doc in group_rows(rows, {"sales": "sale", "returns": "return"}.get(self.kind, "receipt")):
                 docs.add(doc)
             docs.flush()
 
