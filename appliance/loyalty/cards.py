@@ -121,21 +121,34 @@ def shortfalls(limit: int = 50) -> list[LoyaltyEntry]:
 # ---------------------------------------------------------------- at the counter
 
 
+def new_number(number: str) -> str:
+    """A card number for a new card, or why not (a scanner on the Russian layout is read back)."""
+    clean = clean_card(number).translate(_TO_EN).upper()
+    if not clean:
+        raise InputError("Номер карты: отсканируйте или введите номер.", "number")
+    if len(clean) > MAX_CARD_LEN or not clean.replace("-", "").isascii() or not clean.replace("-", "").isalnum():
+        raise InputError("Номер карты: только цифры и латинские буквы, не длиннее 32 знаков.", "number")
+    existing = find_card(clean)
+    if existing is not None:
+        raise InputError(f"Карта {existing.number} уже выдана: {existing.customer.name}.", "number")
+    return clean
+
+
+def issue_to_phone(phone: str, name: str, number: str, actor) -> BonusCard:
+    """At the counter without a card open: the number is checked before a new customer is made."""
+    permissions.require(actor, "loyalty.issue")
+    new_number(number)
+    customer, _created = customers_mod.get_or_create_by_phone(phone, name, actor, source="walk_in")
+    return issue_card(customer, number, actor)
+
+
 def issue_card(customer: Customer, number: str, actor) -> BonusCard:
     """A new card handed over (and counted for the manager who sold it)."""
     permissions.require(actor, "loyalty.issue", customer)
-    clean = clean_card(number).upper()
-    if not clean:
-        raise InputError("Номер карты: отсканируйте или введите номер.", "number")
-    if len(clean) > MAX_CARD_LEN or not clean.replace("-", "").isalnum():
-        raise InputError("Номер карты: только цифры и латинские буквы, не длиннее 32 знаков.", "number")
     customer = customers_mod.survivor(customer)
     now = clock.utcnow()
     with write_transaction():
-        existing = find_card(clean)
-        if existing is not None:
-            owner = existing.customer
-            raise InputError(f"Карта {existing.number} уже выдана: {owner.name}.", "number")
+        clean = new_number(number)
         card = BonusCard.create(number=clean, customer=customer, created_at=now)
         CardIssue.create(card=card, manager=actor if getattr(actor, "id", None) else None, issued_at=now)
         audit.record(actor, "loyalty.issue", card, {"number": (None, clean), "customer": (None, customer.id)})
