@@ -21,6 +21,7 @@ from db.models.staff import Staff
 DEMO_STEPS: list[str] = [
     "appliance.demo.suppliers:build",
     "appliance.demo.exchange:build",
+    "appliance.demo.loyalty:build",
     "appliance.demo.sms:build",
     "appliance.demo.printing:build",
     "appliance.demo.orders:build",

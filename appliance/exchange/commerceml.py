@@ -54,7 +54,6 @@ SALE_OPERATIONS = {"отпуск товара", "реализация товар
 RECEIPT_OPERATIONS = {"поступление товара", "поступление товаров", "поступление товаров и услуг",
                       "приход товара", "приобретение товаров", "приобретение товаров и услуг"}
 RETURN_OPERATIONS = {"возврат товара", "возврат товаров от покупателя", "возврат от покупателя"}
-ORDER_OPERATIONS = {"заказ товара", "заказ покупателя"}
 # The sale a return names, the points a sale was paid with, the money paid (docs/connecting-1c.md).
 BASE_REQUISITES = {"документ-основание", "документ основание", "основание", "ид документа основания",
                    "документ продажи", "чек продажи"}
@@ -152,7 +151,7 @@ class DocumentLine:
 
 @dataclass(slots=True)
 class Document:
-    """A ``<Документ>``: kind is ``sale``, ``return``, ``receipt``, ``order`` or ``other``."""
+    """A ``<Документ>``: kind is ``sale``, ``return``, ``receipt`` or ``other``."""
 
     onec_id: str
     number: str
@@ -699,8 +698,6 @@ def classify_operation(operation: str, role: str) -> str:
         return "receipt"
     if op in RETURN_OPERATIONS:
         return "return"
-    if op in ORDER_OPERATIONS:
-        return "order"
     if op in SALE_OPERATIONS:
         return "receipt" if our_role == "покупатель" else "sale"
     return "other"

@@ -293,7 +293,7 @@ class _Import(CatalogLoader, DocumentsLoader):
                     self.rows += 1
                     self.skipped += 1
                     label = {"other": f"документы «{rec.operation or 'без операции'}»",
-                             "order": "заказы покупателей"}.get(rec.kind, rec.kind)
+                             "return": "возвраты"}.get(rec.kind, rec.kind)
                     self._skipped_kinds[label] = self._skipped_kinds.get(label, 0) + 1
                 else:
                     docs.add(doc)
