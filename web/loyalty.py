@@ -22,6 +22,12 @@ def loyalty_summary(customer_id: int):
     return cards.customer_summary(customer_id)
 
 
+@bp.app_template_filter("points")
+def points_filter(kop: int | None) -> str:
+    """12050 -> '120,50 б.', 50000 -> '500 б.': points are not money, though 1 балл = 1 ₽."""
+    return "—" if kop is None else f"{rules.points_text(kop)}\u00a0б."
+
+
 @bp.app_template_global()
 def config_hold_days() -> int:
     return rules.current().hold_days

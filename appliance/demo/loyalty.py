@@ -41,7 +41,7 @@ def _card_year(rng, now, card, rules, return_one: bool, spend_all: bool) -> None
     for when, kind, sale in sorted(events, key=lambda e: (e[0], e[1])):
         ledger.expire_card(card.id, when)
         if kind == 0:
-            ls = LoyaltySale.create(sale=sale, card=card, created_at=when)
+            LoyaltySale.create(sale=sale, card=card, created_at=when)
             have = ledger.balance([card.id])
             if have >= 10000 and (spend_all or rng.random() < 0.35):
                 amount = min(have, sale.total_kop // 2) if spend_all else min(have, rng.choice([10000, 20000, 30000]))

@@ -25,7 +25,7 @@ def test_card_page_shows_balance_history_and_next_expiry(card, staff, login, at)
     browser = login("manager")
     html = browser.get(f"/loyalty/cards/{card.id}").get_data(as_text=True)
     assert "Бонусная карта 2000012345678" in html
-    assert 'id="balance">500\u00a0₽' in html
+    assert 'id="balance">500\u00a0б.' in html
     assert "02.11.2027" in html  # 12 months after the correction
     assert "подарок на открытие" in html
     assert 'id="correct-form"' not in html  # the owner corrects, not a manager
@@ -101,7 +101,7 @@ def test_issue_a_card_counts_for_the_manager(db, staff, login, at):
     now = clock.utcnow()
     assert cards.cards_sold(now - dt.timedelta(days=1), now + dt.timedelta(days=1)) == {staff["manager"].id: 1}
     customer_page = browser.get(f"/customers/{card.customer_id}").get_data(as_text=True)
-    assert 'id="customer-bonus">0\u00a0₽' in customer_page and "200055550001" in customer_page
+    assert 'id="customer-bonus">0\u00a0б.' in customer_page and "200055550001" in customer_page
 
 
 def test_mechanic_sees_the_card_but_cannot_redeem(card, login):
