@@ -274,22 +274,26 @@ def sales_arrived(items: list[ArrivedSale], now: dt.datetime | None = None) -> i
         if item.points_kop > 0:
             redemptions.append((item.sale_id, card_id, item.points_kop))
     bulk_insert(LoyaltySale, new_rows)
-    for sale_id, card_id, points in redemptions:
-        _redeem_from_document(sale_id, card_id, points, now)
+    short = [(sale_id, card_id, points, _redeem_from_document(sale_id, card_id, points, now))
+             for sale_id, card_id, points in redemptions]
+    short = [row for row in short if row[3]]
+    if short:
+        numbers = dict(Sale.select(Sale.id, Sale.number).where(Sale.id.in_([r[0] for r in short])).tuples())
+        listed = "; ".join(f"{numbers.get(sale_id, sale_id)}: недостача {rules_mod.points_text(gap)} б."
+                           for sale_id, _card, _points, gap in short[:10])
+        notifications.raise_notification(
+            "loyalty", "loyalty-redeem-shortfall",
+            "Касса 1С списала баллов больше, чем было на картах",
+            f"Чеков: {len(short)}. {listed}. Баланс этих карт оставлен нулевым, недостача записана в их истории.",
+            url="/loyalty#shortfalls", roles=("owner",))
     return len(new_rows)
 
 
-def _redeem_from_document(sale_id: int, card_id: int, points: int, now: dt.datetime) -> None:
+def _redeem_from_document(sale_id: int, card_id: int, points: int, now: dt.datetime) -> int:
     """1C says the buyer paid `points` with the card: taken up to the balance; a missing rest
-    (the till let more through than the box knows of) is recorded and told to the owner, and
-    earns like money (the card never gave it)."""
+    (the till let more through than the box knows of) is recorded on the row and returned,
+    and earns like money (the card never gave it)."""
     taken, short = ledger.debit(card_id, "redemption", points, now, sale=sale_id, reason="из документа 1С")
     # Only what the card really gave counts as spent: a return gives back no more than that.
     LoyaltySale.update(redeemed_kop=taken).where(LoyaltySale.sale == sale_id).execute()
-    if short:
-        sale = Sale.get_by_id(sale_id)
-        notifications.raise_notification(
-            "loyalty", f"loyalty-redeem-{sale_id}", f"Продажа {sale.number}: баллов на карте меньше, чем списала касса",
-            f"Касса 1С списала {rules_mod.points_text(points)} б., на карте было {rules_mod.points_text(taken)}. "
-            f"Баланс оставлен нулевым, недостача {rules_mod.points_text(short)} б. записана в истории карты.",
-            url=f"/loyalty/cards/{card_id}", roles=("owner",))
+    return short

@@ -101,6 +101,8 @@ def test_return_of_spent_points_leaves_zero_and_tells_the_owner(tmp_path, card, 
     assert ledger.balance([card]) == 0
     short = LoyaltyEntry.get(LoyaltyEntry.kind == "redemption")
     assert (short.amount_kop, short.shortfall_kop) == (0, 10000)
+    told = Notification.get(Notification.key == "loyalty-redeem-shortfall")
+    assert "ЧК-000301: недостача 100 б." in told.body and told.audience_roles == ",owner,"
     with at(T0 + dt.timedelta(days=15)):
         ledger.credit_due()
     assert LoyaltySale.get().redeemed_kop == 0  # the card gave nothing: a return gives nothing back
