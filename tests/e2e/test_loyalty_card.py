@@ -33,6 +33,9 @@ def test_card_page_from_a_scanned_card(page, live_server, login_as, staff):
                                                   "ЧК-000301", total_kop=45000,
                                                   lines=[("A11-3707110CA", "CHERY", "", Decimal(1), 45000)])])
         make_sale(card, [("B14-1109111", "2", 152000)], now - dt.timedelta(days=2), number="ЧК-000355")
+        returns.import_returns([returns.ReturnDoc("ret-2", "ВЗ-000013", now - dt.timedelta(days=1),
+                                                  "ЧК-000999 от 01.11.2026", total_kop=125000,
+                                                  lines=[("B11-3502080", "CHERY", "", Decimal(1), 125000)])])
     login_as(page, "manager")
     page.goto(f"{live_server}/loyalty")
     page.fill("#card-search", "2000 0123 45678")  # the scanner's spaces
@@ -55,3 +58,6 @@ def test_card_page_from_a_scanned_card(page, live_server, login_as, staff):
     page.goto(f"{live_server}/customers/{ivanov.id}")
     assert page.locator("#customer-bonus").inner_text() == "386,52\u00a0б."
     screenshot(page, "loyalty_customer_card")
+    page.goto(f"{live_server}/loyalty")
+    assert "не найдена продажа «ЧК-000999 от 01.11.2026»" in page.locator("#returns").inner_text()
+    screenshot(page, "loyalty_index")
