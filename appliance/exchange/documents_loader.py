@@ -148,6 +148,7 @@ class DocumentsLoader(Tally):
         for customer_id, when in batch.visits.items():
             record_visit(customer_id, when)
         loyalty_cards.sales_arrived(batch.with_card, batch.now)
+        loyalty_returns.retry_waiting()
 
     def _sale(self, d: Doc, e164s: list[str], customer_id: int | None, batch: _SalesBatch) -> None:
         """One sale document: its lines added to one seen before, deleted, skipped, updated, or queued as new."""

@@ -119,3 +119,20 @@ def test_return_of_spent_points_leaves_zero_and_tells_the_owner(tmp_path, card, 
     assert sum(e.shortfall_kop for e in reversals) == 9000 // 4 + 1902
     assert all(e.amount_kop == 0 for e in reversals)
     assert Notification.select().where(Notification.title == "Возврат ВЗ-000011: баллы уже потрачены").exists()
+
+
+def test_a_return_before_its_sale_waits_and_is_applied_when_the_sale_comes(tmp_path, card, staff, at):
+    with at(T0 - dt.timedelta(days=1)):
+        cards.correct(card, 20000, "перенос со старой карты", staff["owner"])
+    with at(T0 + dt.timedelta(hours=2)):
+        _import(tmp_path, "returns_2_08.xml")  # 1C's folder had the returns first
+    assert {r.status for r in SaleReturn.select()} == {"no_sale"}
+    with at(T0 + dt.timedelta(hours=3)):
+        _import(tmp_path, "sales_with_card.xml")
+    statuses = {r.number: r.status for r in SaleReturn.select()}
+    assert statuses == {"ВЗ-000011": "applied", "ВЗ-000012": "applied", "ВЗ-000013": "no_sale",
+                        "ВЗ-000014": "refused"}
+    assert ledger.balance([card]) == 10000 + 2063 + 1745
+    assert not Notification.select().where(Notification.key == f"loyalty-return-"
+                                           f"{SaleReturn.get(SaleReturn.number == 'ВЗ-000011').id}",
+                                           Notification.is_open).exists()
