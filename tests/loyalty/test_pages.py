@@ -45,6 +45,7 @@ def test_scanner_search_tolerates_spaces_and_layout(card, login):
     from appliance import lookup
 
     assert lookup.resolve("2000 0123 45678") == f"/loyalty/cards/{card.id}"
+    assert browser.get("/search?q=2000+0123+45678").headers["Location"].endswith(f"/loyalty/cards/{card.id}")
 
 
 def test_redeem_at_the_counter(card, staff, login, at):
