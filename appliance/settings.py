@@ -154,6 +154,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "hold_days": "14",  # points are credited this many days after a fully paid sale
         "expiry_months": "12",  # credited points burn after this many months, oldest spent first
         "excluded_groups": "",  # 1C product groups that earn no points, "|"-separated (e.g. Масла | Услуги)
+        "levels": "",  # optional: roubles bought in 12 months : percent, e.g. 50000:7 | 150000:10
     },
     "printer": {
         # sim | tcp://host:9100 | serial:///dev/ttyUSB0?baud=9600 | file:///dev/usb/lp0 | dir:///path

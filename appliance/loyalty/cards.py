@@ -81,13 +81,15 @@ class Summary:
     pending_kop: int  # earned on sales still in the hold period (or not fully paid)
     next_expiry: tuple[dt.datetime, int] | None
     cards: list[BonusCard]
+    percent: str = ""  # the accrual percent of the next sale, "5" or "2,5"
+    bought_kop: int | None = None  # bought in the last 12 months, when levels are on
 
 
 def pending(card_ids) -> int:
     rules = rules_mod.current()
     total = 0
     for ls in LoyaltySale.select().where(LoyaltySale.card.in_(list(card_ids)) & LoyaltySale.credited_at.is_null()):
-        sp = ledger.sale_points(ls, rules)
+        sp = ledger.sale_points(ls, rules, ledger.level_bp(ls, rules))
         back = ledger.returned_qty([line for line, *_ in sp.lines])
         total += sum(p - rules_mod.part(p, back.get(line, 0), q) for line, q, p, _ in sp.lines)
     return total
@@ -95,7 +97,11 @@ def pending(card_ids) -> int:
 
 def summary(cards: list[BonusCard]) -> Summary:
     ids = [c.id for c in cards]
-    return Summary(ledger.balance(ids), pending(ids), ledger.next_expiry(ids), cards)
+    rules = rules_mod.current()
+    bought = ledger.bought_in_year(ids[0], clock.utcnow()) if rules.levels and ids else None
+    bp = rules.level_bp(bought) if bought is not None else rules.percent_bp
+    return Summary(ledger.balance(ids), pending(ids), ledger.next_expiry(ids), cards,
+                   rules_mod.points_text(bp), bought)
 
 
 def customer_summary(customer_id: int) -> Summary | None:

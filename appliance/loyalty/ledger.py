@@ -128,7 +128,29 @@ class SalePoints:
         return sum(p for _, _, p, _ in self.lines)
 
 
-def sale_points(ls: LoyaltySale, rules: rules_mod.Rules) -> SalePoints:
+def bought_in_year(card_id: int, before: dt.datetime) -> int:
+    """What the card's owner bought with any of their cards in the 12 months before `before`
+    (the level's measure; a return lowers it by its sum)."""
+    owner = BonusCard.select(BonusCard.customer).where(BonusCard.id == card_id)
+    cards = BonusCard.select(BonusCard.id).where(BonusCard.customer.in_(owner))
+    start = before - dt.timedelta(days=365)
+    bought = (Sale.select(peewee.fn.COALESCE(peewee.fn.SUM(Sale.total_kop), 0)).join(LoyaltySale)
+              .where(LoyaltySale.card.in_(cards) & (Sale.date >= start) & (Sale.date < before)).scalar())
+    back = (SaleReturn.select(peewee.fn.COALESCE(peewee.fn.SUM(SaleReturn.total_kop), 0)).join(
+        LoyaltySale, on=(SaleReturn.sale == LoyaltySale.sale))
+            .where(LoyaltySale.card.in_(cards) & (SaleReturn.status == "applied") & (SaleReturn.date >= start)
+                   & (SaleReturn.date < before)).scalar())
+    return int(bought or 0) - int(back or 0)
+
+
+def level_bp(ls: LoyaltySale, rules: rules_mod.Rules) -> int:
+    """The percent this sale earns: the base one, or the level reached before it (levels on)."""
+    if not rules.levels:
+        return rules.percent_bp
+    return rules.level_bp(bought_in_year(ls.card_id, ls.sale.date))
+
+
+def sale_points(ls: LoyaltySale, rules: rules_mod.Rules, bp: int | None = None) -> SalePoints:
     rows = list(SaleLine.select(SaleLine.id, SaleLine.qty, SaleLine.sum_kop, SaleLine.product)
                 .where(SaleLine.sale == ls.sale_id).order_by(SaleLine.id))
     groups = {}
@@ -136,7 +158,7 @@ def sale_points(ls: LoyaltySale, rules: rules_mod.Rules) -> SalePoints:
         if row.product_id and row.product_id not in groups:
             groups[row.product_id] = row.product.group
     points, spent = rules_mod.line_points([(r.sum_kop, groups.get(r.product_id, "")) for r in rows],
-                                          ls.redeemed_kop, rules)
+                                          ls.redeemed_kop, rules, bp)
     return SalePoints([(r.id, r.qty, p, s) for r, p, s in zip(rows, points, spent, strict=True)])
 
 
@@ -153,7 +175,7 @@ def returned_qty(sale_line_ids, exclude_return: int | None = None) -> dict[int, 
 def credit_sale(ls: LoyaltySale, now: dt.datetime, rules: rules_mod.Rules) -> int:
     """Credit the points of a sale whose hold is over: an accrual per line, and at once the
     reversal of what was returned during the hold. The net points credited."""
-    sp = sale_points(ls, rules)
+    sp = sale_points(ls, rules, level_bp(ls, rules))
     back = returned_qty([line for line, *_ in sp.lines])
     net = 0
     for line_id, qty, points, _spent in sp.lines:
@@ -198,17 +220,20 @@ def apply_return(ls: LoyaltySale, sale_return, returned: dict[int, object], now:
     rules = rules_mod.current()
     sp = sale_points(ls, rules)
     before = returned_qty(returned, exclude_return=sale_return.id)
-    accrued = dict(LoyaltyEntry.select(LoyaltyEntry.sale_line, LoyaltyEntry.id)
-                   .where((LoyaltyEntry.sale == ls.sale_id) & (LoyaltyEntry.kind == "accrual")).tuples())
+    # the points a line earned are its accrual row (the percent of its day, whatever the level is now)
+    accrued = {line: (entry_id, amount) for line, entry_id, amount in LoyaltyEntry.select(
+        LoyaltyEntry.sale_line, LoyaltyEntry.id, LoyaltyEntry.amount_kop)
+        .where((LoyaltyEntry.sale == ls.sale_id) & (LoyaltyEntry.kind == "accrual")).tuples()}
     refund = reverse = 0
     wanted: list[tuple[int, int]] = []
-    for line_id, qty, points, spent in sp.lines:
+    for line_id, qty, _points, spent in sp.lines:
         if line_id not in returned:
             continue
         old = before.get(line_id, 0)
         new = old + returned[line_id]
         refund += rules_mod.part(spent, new, qty) - rules_mod.part(spent, old, qty)
         if ls.credited_at is not None and line_id in accrued:
+            points = accrued[line_id][1]
             gone = rules_mod.part(points, new, qty) - rules_mod.part(points, old, qty)
             if gone:
                 wanted.append((line_id, gone))
@@ -218,7 +243,7 @@ def apply_return(ls: LoyaltySale, sale_return, returned: dict[int, object], now:
     shortfall = 0
     for line_id, gone in wanted:
         _taken, short = debit(ls.card_id, "reversal", gone, now, sale=ls.sale_id, sale_line=line_id,
-                              sale_return=sale_return.id, lot=accrued[line_id])
+                              sale_return=sale_return.id, lot=accrued[line_id][0])
         shortfall += short
     if shortfall:
         card = BonusCard.get_by_id(ls.card_id)

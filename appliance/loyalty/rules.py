@@ -21,6 +21,15 @@ class Rules:
     hold_days: int
     expiry_months: int
     excluded_groups: frozenset[str]
+    levels: tuple[tuple[int, int], ...] = ()  # (spent in 12 months, kopecks; basis points), rising
+
+    def level_bp(self, spent_kop: int) -> int:
+        """The accrual percent for a customer who bought for `spent_kop` in the last 12 months."""
+        bp = self.percent_bp
+        for threshold, level in self.levels:
+            if spent_kop >= threshold:
+                bp = level
+        return bp
 
 
 def percent_bp(text: str) -> int:
@@ -38,11 +47,28 @@ def group_key(name: str | None) -> str:
     return " ".join((name or "").replace("ё", "е").lower().split())
 
 
+def parse_levels(text: str) -> tuple[tuple[int, int], ...]:
+    """'50000:7 | 150000:10' (roubles bought in 12 months : percent) -> ((5000000, 700), (15000000, 1000))."""
+    out = []
+    for item in (text or "").split("|"):
+        if not item.strip():
+            continue
+        threshold, sep, percent = item.partition(":")
+        if not sep:
+            raise ValueError(f"[loyalty] levels: «{item.strip()}» is not «roubles:percent»")
+        try:
+            roubles = Decimal(threshold.strip().replace(" ", "").replace(",", "."))
+        except InvalidOperation:
+            raise ValueError(f"[loyalty] levels: «{threshold.strip()}» is not a sum") from None
+        out.append((int(roubles * 100), percent_bp(percent)))
+    return tuple(sorted(out))
+
+
 def current() -> Rules:
     cfg = settings.get()
     groups = frozenset(group_key(g) for g in (cfg.get("loyalty", "excluded_groups") or "").split("|") if g.strip())
     return Rules(percent_bp(cfg.get("loyalty", "percent")), cfg.getint("loyalty", "hold_days"),
-                 cfg.getint("loyalty", "expiry_months"), groups)
+                 cfg.getint("loyalty", "expiry_months"), groups, parse_levels(cfg.get("loyalty", "levels")))
 
 
 def shares(amounts: list[int], whole: int) -> list[int]:
@@ -74,14 +100,16 @@ def part(value: int, done_qty, qty) -> int:
     return int(value * done / qty) if value >= 0 else -int(-value * done / qty)
 
 
-def line_points(lines: list[tuple[int, str]], redeemed_kop: int, rules: Rules) -> tuple[list[int], list[int]]:
+def line_points(lines: list[tuple[int, str]], redeemed_kop: int, rules: Rules,
+                bp: int | None = None) -> tuple[list[int], list[int]]:
     """(points, points spent) per line of a sale; lines are (sum_kop, product group).
 
     The points spent on the sale are spread over its lines in proportion to their sums; a
     line earns the percent of what was paid for it in money, nothing if its group is excluded.
     """
     spent = shares([max(0, s) for s, _ in lines], redeemed_kop)
-    points = [0 if group_key(g) in rules.excluded_groups else points_for(s - sp, rules.percent_bp)
+    bp = rules.percent_bp if bp is None else bp
+    points = [0 if group_key(g) in rules.excluded_groups else points_for(s - sp, bp)
               for (s, g), sp in zip(lines, spent, strict=True)]
     return points, spent
 

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 
 from appliance.exchange import importer
-from appliance.loyalty import ledger, rules
+from appliance.loyalty import ledger, returns, rules
 from appliance.settings import configure
 from db.models.catalog import Product
 from db.models.loyalty import LoyaltyEntry, LoyaltySale
@@ -57,3 +58,29 @@ def test_points_wait_until_the_sale_is_paid(tmp_path, card, at):
             ledger.credit_due()
         expected = 9000 if day == 17 else 0  # an invoice paid in part earns nothing yet
         assert ledger.balance([card]) == expected, day
+
+
+def test_levels_raise_the_percent_and_returns_take_back_what_was_credited(tmp_path, card, at):
+    assert rules.parse_levels("50000:7 | 150000:10") == ((5000000, 700), (15000000, 1000))
+    with pytest.raises(ValueError):
+        rules.parse_levels("50000")
+    configure_settings(tmp_path / "var2", loyalty={"levels": "3000:7"})
+    try:
+        first = make_sale(card, [("A1", "1", 200000)], T0, number="ЧК-1")
+        second = make_sale(card, [("A2", "2", 200000)], T0 + dt.timedelta(days=1), number="ЧК-2")
+        with at(T0 + dt.timedelta(days=20)):
+            ledger.credit_due()
+        # the first sale at the base 5 %; by the second, 2 000 ₽ bought: still 5 %; a third gets 7 %
+        assert [e.amount_kop for e in LoyaltyEntry.select().order_by(LoyaltyEntry.id)] == [10000, 10000]
+        third = make_sale(card, [("A3", "1", 100000)], T0 + dt.timedelta(days=21), number="ЧК-3")
+        with at(T0 + dt.timedelta(days=40)):
+            ledger.credit_due()
+        assert LoyaltyEntry.select().order_by(LoyaltyEntry.id.desc()).first().amount_kop == 7000
+        assert {first.id, second.id, third.id} == {ls.id for ls in LoyaltySale.select()}
+        configure_settings(tmp_path / "var3")  # the owner turns levels off: a return still takes back 70 б.
+        with at(T0 + dt.timedelta(days=41)):
+            returns.import_returns([returns.ReturnDoc("r-3", "ВЗ-3", T0 + dt.timedelta(days=41), "ЧК-3",
+                                                      lines=[("A3", "CHERY", "", Decimal(1), 100000)])])
+        assert LoyaltyEntry.select().order_by(LoyaltyEntry.id.desc()).first().amount_kop == -7000
+    finally:
+        configure(None)
