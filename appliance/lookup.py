@@ -9,6 +9,7 @@ from appliance import hooks
 
 RESOLVERS: list[str] = [
     "appliance.orders.orders:resolve_code",  # order slip barcode ZK000123
+    "appliance.loyalty.cards:resolve_code",  # a bonus card (spaces, wrong keyboard layout tolerated)
 ]
 
 

@@ -109,6 +109,11 @@ _row("ratings.report", "смотреть отчёт по оценкам и NPS")
 _row("ratings.review", "разбирать ответы на просьбу об оценке", manager=True)
 _row("ratings.callback", "перезванивать по низким оценкам и записывать итог", manager=True)
 _row("ratings.templates", "менять текст SMS с просьбой об оценке и список причин низких оценок")
+# --- bonus cards
+_row("loyalty.view", "смотреть бонусные карты, баланс и историю баллов", manager=True, mechanic=True)
+_row("loyalty.issue", "выдавать бонусные карты", manager=True)
+_row("loyalty.redeem", "списывать баллы в оплату продажи", manager=True)
+_row("loyalty.correct", "корректировать баллы вручную (с причиной)")
 _row("audit.view", "смотреть журнал изменений")
 _row("staff.manage", "добавлять и отключать сотрудников")
 

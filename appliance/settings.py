@@ -159,6 +159,14 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "sim_send_error_rate": "0",  # simulator: share of sends answered +CMS ERROR: 500
         "sim_auto_reply_rate": "0.3",  # simulator: share of recipients who text back (demo liveliness)
     },
+    "loyalty": {
+        # Points are kopecks of a rouble: 1 балл = 1 ₽. A percent may have a fraction ("2,5").
+        "percent": "5",  # of the money paid (the part paid with points earns nothing)
+        "hold_days": "14",  # points are credited this many days after a fully paid sale
+        "expiry_months": "12",  # credited points burn after this many months, oldest spent first
+        "excluded_groups": "",  # 1C product groups that earn no points, "|"-separated (e.g. Масла | Услуги)
+        "levels": "",  # optional: roubles bought in 12 months : percent, e.g. 50000:7 | 150000:10
+    },
     "printer": {
         # sim | tcp://host:9100 | serial:///dev/ttyUSB0?baud=9600 | file:///dev/usb/lp0 | dir:///path
         "url": "sim",

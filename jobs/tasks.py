@@ -2,6 +2,7 @@
 from jobs import (
     exchange,  # noqa: F401
     huey,  # noqa: F401
+    loyalty,  # noqa: F401
     orders,  # noqa: F401
     ratings,  # noqa: F401
     suppliers,  # noqa: F401

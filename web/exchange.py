@@ -23,7 +23,7 @@ bp = Blueprint("exchange", __name__)
 log = logging.getLogger(__name__)
 
 UPLOAD_KINDS = {"": "определить по файлу", "sales": "продажи", "receipts": "поступления", "stock": "остатки",
-                "catalog": "каталог"}
+                "catalog": "каталог", "returns": "возвраты"}
 
 
 @bp.app_template_global("consumables_of")

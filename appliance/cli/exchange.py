@@ -1,4 +1,4 @@
-"""`prilavok import FILE [--kind sales|receipts|stock|catalog]` — take a 1C export by hand."""
+"""`prilavok import FILE [--kind sales|receipts|returns|stock|catalog]` — take a 1C export by hand."""
 from __future__ import annotations
 
 import sys
@@ -30,6 +30,6 @@ def cmd_import(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("import", help="загрузить файл выгрузки из 1С (CommerceML XML или CSV)")
     p.add_argument("file", help="путь к файлу")
-    p.add_argument("--kind", choices=["sales", "receipts", "stock", "catalog"],
+    p.add_argument("--kind", choices=["sales", "receipts", "returns", "stock", "catalog"],
                    help="что в CSV-файле (по умолчанию — по заголовкам; XML определяется сам)")
     p.set_defaults(func=cmd_import)

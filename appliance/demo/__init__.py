@@ -21,6 +21,7 @@ from db.models.staff import Staff
 DEMO_STEPS: list[str] = [
     "appliance.demo.suppliers:build",
     "appliance.demo.exchange:build",
+    "appliance.demo.loyalty:build",
     "appliance.demo.sms:build",
     "appliance.demo.orders:build",
     "appliance.demo.printing:build",  # after orders: the slips are those of real demo orders

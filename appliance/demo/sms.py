@@ -7,6 +7,8 @@ import datetime as dt
 import json
 import random
 
+from appliance.loyalty import cards
+from appliance.loyalty.rules import points_text
 from appliance.sms import replies
 from db.models.customers import Customer, Phone
 from db.models.notifications import Notification
@@ -40,7 +42,7 @@ def build(rng: random.Random, now: dt.datetime) -> None:
         code = rng.choice(["order_arrived", "order_arrived", "order_reminder", "rating_request", "winback"])
         ctx = dict(base, name=customer.name.split()[1] if len(customer.name.split()) > 1 else customer.name,
                    order_number=10400 + i, sum=f"{rng.randrange(8, 250) * 50:,} ₽".replace(",", " "),
-                   bonus_balance=rng.randrange(50, 900), date=(now + dt.timedelta(days=3)).strftime("%d.%m.%Y"))
+                   bonus_balance=points_text(cards.customer_balance(customer.id)), date=(now + dt.timedelta(days=3)).strftime("%d.%m.%Y"))
         text = _render(templates[code].body, ctx)
         created = now - dt.timedelta(days=30 - i * 0.8, minutes=rng.randrange(600))
         status = {35: "uncertain", 34: "queued", 9: "failed", 27: "failed"}.get(i, "sent" if i >= 30 else "delivered")

@@ -54,6 +54,11 @@ SALE_OPERATIONS = {"отпуск товара", "реализация товар
 RECEIPT_OPERATIONS = {"поступление товара", "поступление товаров", "поступление товаров и услуг",
                       "приход товара", "приобретение товаров", "приобретение товаров и услуг"}
 RETURN_OPERATIONS = {"возврат товара", "возврат товаров от покупателя", "возврат от покупателя"}
+# The sale a return names, the points a sale was paid with, the money paid (docs/connecting-1c.md).
+BASE_REQUISITES = {"документ-основание", "документ основание", "основание", "ид документа основания",
+                   "документ продажи", "чек продажи"}
+POINTS_REQUISITES = {"оплачено баллами", "списано баллов", "оплата баллами", "списано бонусов"}
+PAID_REQUISITES = {"оплачено", "сумма оплаты", "оплачено деньгами"}
 
 
 # ---------------------------------------------------------------- records
@@ -165,6 +170,9 @@ class Document:
     posted: bool = True
     lines: list[DocumentLine] = field(default_factory=list)
     line: int = 0
+    base: str = ""  # a return: the sale it returns goods of
+    points: Decimal | None = None  # a sale: paid with bonus points
+    paid: Decimal | None = None  # a sale: money paid so far, when 1C says
 
 
 Record = Header | Group | Warehouse | PriceType | CatalogStart | Product | OffersStart | Offer | Document
@@ -230,6 +238,16 @@ def _parse_time(text: str | None) -> time | None:
 
 def _truthy(text: str | None) -> bool:
     return (text or "").strip().lower() in {"true", "1", "да", "истина"}
+
+
+def _paid(text: str, where: str, line: int) -> Decimal | None:
+    """«Оплачено»: a sum, or a flag some configurations write (да/true: paid, нет/false: nothing yet)."""
+    flag = (text or "").strip().lower()
+    if flag in {"true", "да", "истина", ""}:
+        return None
+    if flag in {"false", "нет", "ложь"}:
+        return Decimal(0)
+    return parse_decimal(text, where, line)
 
 
 def _norm(text: str | None) -> str:
@@ -618,6 +636,9 @@ class CommerceMLReader:
             deleted=_truthy(reqs.get("пометкаудаления") or reqs.get("пометка удаления")),
             posted=not ("проведен" in reqs and not _truthy(reqs["проведен"])),
             line=line,
+            base=_first(reqs, BASE_REQUISITES) or _text(elem, "Основание"),
+            points=parse_decimal(_first(reqs, POINTS_REQUISITES) or None, f"{where}, «Оплачено баллами»", line),
+            paid=_paid(_first(reqs, PAID_REQUISITES), f"{where}, «Оплачено»", line),
         )
         phone = _first(reqs, PHONE_REQUISITES)
         if phone:

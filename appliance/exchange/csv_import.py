@@ -1,4 +1,4 @@
-"""Reader for CSV exports from a 1C processing: sales lines, goods receipts, stock, catalog.
+"""Reader for CSV exports from a 1C processing: sales lines, returns, goods receipts, stock, catalog.
 
 What a shop's 1C programmer produces in an hour varies, so the reader is forgiving about
 form and strict about content:
@@ -40,13 +40,14 @@ from typing import IO
 from appliance.exchange.errors import ExchangeFileError
 from appliance.text_files import detect_encoding
 
-KINDS = ("sales", "receipts", "stock", "catalog")
+KINDS = ("sales", "receipts", "stock", "catalog", "returns")
 
 KIND_NAMES_RU = {
     "sales": "продажи",
     "receipts": "поступления",
     "stock": "остатки",
     "catalog": "каталог",
+    "returns": "возвраты",
 }
 
 # field -> Russian header aliases. The first alias is the one used in error messages.
@@ -67,6 +68,23 @@ DEFAULT_MAPPING: dict[str, dict[str, list[str]]] = {
         "customer": ["Покупатель", "Клиент", "Контрагент"],
         "manager": ["Менеджер", "Продавец", "Кассир", "Ответственный", "Сотрудник"],
         "warehouse": ["Склад"],
+        "points": ["Оплачено баллами", "Списано баллов", "Оплата баллами", "Списано бонусов"],
+        "paid": ["Оплачено", "Сумма оплаты", "Оплачено деньгами"],
+    },
+    "returns": {
+        "doc_id": ["Ид документа", "Ид", "Идентификатор", "GUID"],
+        "number": ["Номер возврата", "Номер", "Номер документа", "Документ"],
+        "date": ["Дата", "Дата возврата", "Дата документа", "Период"],
+        "base": ["Документ-основание", "Основание", "Чек продажи", "Номер чека продажи", "Продажа"],
+        "article": ["Артикул", "Артикул товара", "Номер детали", "Каталожный номер"],
+        "brand": ["Производитель", "Бренд", "Марка", "Изготовитель", "Торговая марка"],
+        "name": ["Номенклатура", "Наименование", "Товар", "Наименование товара"],
+        "quantity": ["Количество", "Кол-во", "Кол"],
+        "price": ["Цена", "Цена продажи"],
+        "amount": ["Сумма", "Сумма возврата", "Сумма с НДС", "Сумма строки"],
+        "card": ["Дисконтная карта", "Бонусная карта", "Карта", "Номер карты", "Карта лояльности"],
+        "customer": ["Покупатель", "Клиент", "Контрагент"],
+        "manager": ["Менеджер", "Продавец", "Кассир", "Ответственный", "Сотрудник"],
     },
     "receipts": {
         "doc_id": ["Ид документа", "Ид", "Идентификатор", "GUID"],
@@ -107,9 +125,10 @@ REQUIRED: dict[str, list[tuple[str, ...]]] = {
     "receipts": [("number", "doc_id"), ("date",), ("article",), ("quantity",)],
     "stock": [("article",), ("quantity",)],
     "catalog": [("article",), ("name",)],
+    "returns": [("number", "doc_id"), ("date",), ("base",), ("article", "name"), ("quantity",), ("amount", "price")],
 }
 
-NUMERIC = {"quantity", "price", "amount"}
+NUMERIC = {"quantity", "price", "amount", "points", "paid"}
 DATES = {"date"}
 
 
@@ -136,6 +155,9 @@ class Row:
     onec_id: str = ""
     group: str = ""
     barcode: str = ""
+    base: str = ""
+    points: Decimal | None = None
+    paid: Decimal | None = None
 
 
 # ---------------------------------------------------------------- mapping
@@ -197,6 +219,8 @@ def map_headers(headers: list[str], kind: str, mapping=None) -> dict[str, int]:
 def guess_kind(headers: list[str], mapping=None) -> str | None:
     """The kind whose telling columns are present: stock has Остаток, receipts Поставщик..."""
     heads = {norm_header(h) for h in headers}
+    if heads & {"документоснование", "основание", "номер возврата", "чек продажи", "номер чека продажи"}:
+        return "returns"
     if heads & {"остаток", "конечный остаток", "в наличии", "свободный остаток"}:
         return "stock"
     if heads & {"поставщик", "номер поступления", "входящий номер", "цена закупки"}:
@@ -403,7 +427,7 @@ class CsvReader:
             raise ExchangeFileError(f"нарушен формат CSV ({exc})", line_no) from None
 
     def _check(self, row: Row, kind: str, fields) -> None:  # noqa: C901 - a flat list of rules
-        if kind in ("sales", "receipts"):
+        if kind in ("sales", "receipts", "returns"):
             if row.date is None:
                 raise ExchangeFileError("не указана дата", row.line, f"колонка «{fields['date'][0]}»")
             if not row.number and not row.doc_id:
@@ -412,6 +436,6 @@ class CsvReader:
             raise ExchangeFileError("не указано количество", row.line, f"колонка «{fields['quantity'][0]}»")
         if kind in ("receipts", "stock", "catalog") and not row.article:
             raise ExchangeFileError("не указан артикул", row.line, f"колонка «{fields['article'][0]}»")
-        if kind == "sales" and not row.article and not row.name:
+        if kind in ("sales", "returns") and not row.article and not row.name:
             raise ExchangeFileError("не указан ни артикул, ни наименование", row.line,
                                     f"колонка «{fields['article'][0]}»")

@@ -1,4 +1,5 @@
-"""Documents from 1C: sales (with the buyer matched to a customer) and goods receipts.
+"""Documents from 1C: sales (with the buyer matched to a customer), goods receipts, and returns
+(handed to appliance.loyalty.returns, which applies them to bonus cards once).
 
 Idempotent per document: keyed by the 1C Ид (or number + day), a content hash tells "the
 same again" (skipped) from "corrected in 1C" (lines replaced, header updated).
@@ -18,6 +19,8 @@ from appliance.errors import InputError
 from appliance.exchange import commerceml as cml
 from appliance.exchange.csv_import import Row
 from appliance.exchange.loading import ProductIndex, Tally, akey, bkey, fold, to_kop
+from appliance.loyalty import cards as loyalty_cards
+from appliance.loyalty import returns as loyalty_returns
 from appliance.phones import normalize
 from db.bulk import bulk_insert, insert_returning_ids, insert_tuples, select_in, table
 from db.models.exchange import GoodsReceipt, GoodsReceiptLine, ImportedSale
@@ -31,7 +34,7 @@ SALE_LINE_COLUMNS = ("sale", "product", "article", "brand", "name", "qty", "pric
 
 @dataclass
 class Doc:
-    kind: str  # sale | receipt
+    kind: str  # sale | receipt | return
     external_id: str
     number: str
     date: datetime  # local
@@ -44,10 +47,15 @@ class Doc:
     deleted: bool = False
     lines: list[tuple] = field(default_factory=list)  # (article, brand, name, qty, price, amount)
     line: int = 0
+    base: str = ""  # a return: the sale it names
+    points: Decimal | None = None  # a sale: paid with bonus points
+    paid: Decimal | None = None  # a sale: money paid so far (None: paid at the till)
 
     def content_hash(self) -> str:
         parts = [self.kind, self.number, self.date.isoformat(), self.counterparty, self.card, "|".join(self.phones),
                  self.manager, self.warehouse, str(self.total)]
+        if self.base or self.points is not None or self.paid is not None:  # old hashes stay as they were
+            parts += [self.base, str(self.points), str(self.paid)]
         parts += [f"{a}\x1f{b}\x1f{n}\x1f{norm_dec(q)}\x1f{norm_dec(p)}\x1f{norm_dec(s)}"
                   for a, b, n, q, p, s in self.lines]
         return hashlib.sha1("\x1e".join(parts).encode()).hexdigest()
@@ -71,6 +79,7 @@ class _SalesBatch:
     new: dict[str, tuple[Doc, dict, dict]] = field(default_factory=dict)
     lines: list[tuple] = field(default_factory=list)
     visits: dict[int, datetime] = field(default_factory=dict)
+    with_card: list[loyalty_cards.ArrivedSale] = field(default_factory=list)
 
 
 class DocumentsLoader(Tally):
@@ -79,10 +88,27 @@ class DocumentsLoader(Tally):
     def _docs_batch(self, docs: list[Doc]) -> None:
         sales = [d for d in docs if d.kind == "sale"]
         receipts = [d for d in docs if d.kind == "receipt"]
+        returns = [d for d in docs if d.kind == "return"]
         if sales:
             self._sales(sales)
         if receipts:
             self._receipts(receipts)
+        if returns:
+            self._returns(returns)
+
+    def _returns(self, docs: list[Doc]) -> None:
+        rows = [loyalty_returns.ReturnDoc(
+            external_id=d.external_id, number=d.number, date=clock.local_to_utc(d.date), base=d.base,
+            card=clean_card(d.card), total_kop=to_kop(doc_total(d)), content_hash=d.content_hash(),
+            lines=[(a, b, n, q, line_money(q, p, s)[1]) for a, b, n, q, p, s in d.lines]) for d in docs if not d.deleted]
+        self.rows += len(docs)
+        self.skipped += len(docs) - len(rows)
+        outcome = loyalty_returns.import_returns(rows, self.entry.id)
+        self.created += outcome.created
+        self.skipped += outcome.skipped
+        if outcome.flagged:
+            self.notes.append(f"Возвратов не проведено по бонусным картам: {outcome.flagged} — "
+                              f"они сохранены и ждут решения на странице «Бонусные карты».")
 
     def _staff_id(self, name: str) -> int | None:
         if not name:
@@ -121,6 +147,8 @@ class DocumentsLoader(Tally):
         insert_tuples(SaleLine, SALE_LINE_COLUMNS, batch.lines)
         for customer_id, when in batch.visits.items():
             record_visit(customer_id, when)
+        loyalty_cards.sales_arrived(batch.with_card, batch.now)
+        loyalty_returns.retry_waiting()
 
     def _sale(self, d: Doc, e164s: list[str], customer_id: int | None, batch: _SalesBatch) -> None:
         """One sale document: its lines added to one seen before, deleted, skipped, updated, or queued as new."""
@@ -150,6 +178,7 @@ class DocumentsLoader(Tally):
             batch.visits[customer_id] = when
         if old is not None:
             self._update_sale(old[0], d, header, origin, batch)
+            self._card_sale(old[0], d, origin, batch)
         else:
             header["created_at"] = batch.now
             batch.new[d.external_id] = (d, header, origin)
@@ -204,7 +233,14 @@ class DocumentsLoader(Tally):
             origin["sale"] = sale_id
             origins.append(origin)
             batch.lines.extend(sale_lines(sale_id, d, batch.index))
+            self._card_sale(sale_id, d, origin, batch)
         bulk_insert(ImportedSale, origins)
+
+    @staticmethod
+    def _card_sale(sale_id: int, d: Doc, origin: dict, batch: _SalesBatch) -> None:
+        if origin["card"]:
+            batch.with_card.append(loyalty_cards.ArrivedSale(
+                sale_id, origin["card"], to_kop(d.points), None if d.paid is None else to_kop(d.paid)))
 
     def _append_sale_lines(self, sale_id: int, d: Doc, index, digest: str) -> None:
         insert_tuples(SaleLine, SALE_LINE_COLUMNS, list(sale_lines(sale_id, d, index)))
@@ -294,14 +330,14 @@ def receipt_lines(receipt_id: int, d: Doc, index: ProductIndex) -> list[dict]:
 
 
 def doc_from_xml(doc: cml.Document) -> Doc | None:
-    if doc.kind not in ("sale", "receipt"):
+    if doc.kind not in ("sale", "receipt", "return"):
         return None
     return Doc(
         kind=doc.kind,
         external_id=doc_key(doc.onec_id, doc.number, doc.date),
         number=doc.number, date=doc.date, counterparty=doc.counterparty, card=doc.card,
         phones=list(doc.phones), manager=doc.manager, warehouse=doc.warehouse, total=doc.total,
-        deleted=doc.deleted or not doc.posted, line=doc.line,
+        deleted=doc.deleted or not doc.posted, line=doc.line, base=doc.base, points=doc.points, paid=doc.paid,
         lines=[(ln.article, ln.brand, ln.name, ln.quantity, ln.price, ln.amount) for ln in doc.lines],
     )
 
@@ -317,7 +353,8 @@ def group_rows(rows: Iterator[Row], kind: str) -> Iterator[Doc]:
             current = Doc(kind=kind, external_id=key, number=r.number or r.doc_id, date=r.date,
                            counterparty=r.supplier if kind == "receipt" else r.customer,
                            card=r.card, phones=[r.phone] if r.phone else [], manager=r.manager,
-                           warehouse=r.warehouse, total=None, line=r.line)
+                           warehouse=r.warehouse, total=None, line=r.line, base=r.base, points=r.points,
+                           paid=r.paid)
         current.lines.append((r.article, r.brand, r.name, r.quantity, r.price, r.amount))
     if current is not None:
         yield current

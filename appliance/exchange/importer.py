@@ -242,7 +242,7 @@ class _Import(CatalogLoader, DocumentsLoader):
     def run(self) -> None:
         fmt = detect_format(self.path)
         if fmt == "xml":
-            if self.kind in ("sales", "receipts", "stock"):
+            if self.kind in ("sales", "receipts", "returns", "stock"):
                 self.kind = ""  # a documents/offers XML decides by itself
             raw = self._reader()
             try:
@@ -327,7 +327,7 @@ class _Import(CatalogLoader, DocumentsLoader):
             self._stock_taken_at(taken)
         else:
             docs = Batcher(self._docs_batch)
-            for doc in group_rows(rows, "sale" if self.kind == "sales" else "receipt"):
+            for doc in group_rows(rows, {"sales": "sale", "returns": "return"}.get(self.kind, "receipt")):
                 docs.add(doc)
             docs.flush()
 

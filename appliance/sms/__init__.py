@@ -16,6 +16,8 @@ import peewee
 from appliance import audit, customers, phones, settings
 from appliance.clock import local_now, utcnow
 from appliance.errors import InputError
+from appliance.loyalty import cards as loyalty_cards
+from appliance.loyalty.rules import points_text
 from db import write_transaction
 from db.models.customers import Customer
 from db.models.sms import KINDS, STATUSES, SmsMessage, SmsOptOut, SmsTemplate
@@ -73,6 +75,7 @@ def default_context(customer: Customer | None = None) -> dict:
            "date": now.strftime("%d.%m.%Y"), "time": now.strftime("%H:%M")}
     if customer is not None:
         ctx["name"] = customer.name
+        ctx["bonus_balance"] = points_text(loyalty_cards.customer_balance(customer.id))  # the real sum of the ledger
     return ctx
 
 

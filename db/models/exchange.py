@@ -27,6 +27,7 @@ IMPORT_KINDS = {
     "receipts": "поступления",
     "stock": "остатки",
     "catalog": "каталог",
+    "returns": "возвраты",
     "offers": "цены и остатки",
     "documents": "документы",
 }

@@ -42,6 +42,7 @@ WEB_GET_OR_404: dict[str, set[str]] = {
     "web.auth": {"Staff"},  # flask-login's user_loader
     "web.customers": {"Customer", "Vehicle", "SOURCES"},
     "web.exchange": {"ImportLog", "ImportedSale", "ConsumableGroup", "IMPORT_KINDS", "IMPORT_STATUSES"},
+    "web.loyalty": {"BonusCard", "Customer"},
     "web.notifications": {"Notification"},
     "web.orders": {"Order", "OrderLine", "Arrival", "ReceiptMatch", "Customer", "Vehicle", "LINE_STATUSES",
                    "ORDER_STATUSES"},
