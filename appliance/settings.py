@@ -148,6 +148,25 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "sim_send_error_rate": "0",  # simulator: share of sends answered +CMS ERROR: 500
         "sim_auto_reply_rate": "0.3",  # simulator: share of recipients who text back (demo liveliness)
     },
+    "pbx": {
+        # "" (no office PBX) | sim (the AMI simulator, started by the devices process) | ami://user:secret@host:5038
+        "url": "",
+        "inbound_contexts": "from-pstn,from-trunk,from-did-direct,ext-did",  # trunk contexts: a call from outside
+        "originate_channel": "Local/{ext}@from-internal",  # click-to-call rings this first
+        "originate_context": "from-internal",  # ...then dials the number in this context
+        "originate_timeout_seconds": "30",  # how long the manager's desk phone rings
+        "recordings_dir": "",  # where MixMonitor files are (e.g. /var/spool/asterisk/monitor mounted)
+        "callback_target_minutes": "20",  # «Перезвонить»: green within this, then amber the same day
+        "callback_same_day": "yes",  # amber until the end of the shop day; no: red right after the target
+        "conversion_days": "7",  # a purchase/order/repair within N days of an answered call counts for it
+        "ping_interval_seconds": "20",
+        "ping_timeout_seconds": "5",
+        "connect_timeout_seconds": "5",
+        "popup_keep_minutes": "10",  # the answering manager's pop-up stays this long after the call
+        "sim_port": "5039",
+        "sim_demo": "yes",  # the simulator makes calls now and then (make run)
+        "sim_demo_interval_seconds": "45",
+    },
     "printer": {
         # sim | tcp://host:9100 | serial:///dev/ttyUSB0?baud=9600 | file:///dev/usb/lp0 | dir:///path
         "url": "sim",

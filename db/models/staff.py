@@ -22,6 +22,7 @@ class Staff(BaseModel):
     password_hash = peewee.CharField(default="")
     active = peewee.BooleanField(default=True)
     phone = peewee.CharField(default="")
+    extension = peewee.CharField(default="")  # desk phone on the office PBX (migration 0014)
     failed_logins = peewee.IntegerField(default=0)
     locked_until = peewee.DateTimeField(null=True)
     created_at = peewee.DateTimeField()
