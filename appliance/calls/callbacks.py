@@ -92,6 +92,6 @@ def waiting(entry: Callback, now: dt.datetime | None = None) -> Waiting:
     same_day = to_local(entry.first_at).date() == to_local(now).date()
     if minutes <= target:
         return Waiting(entry, minutes, "ok", f"ждёт {minutes} мин")
-    if same_day and settings.get().getboolean("pbx", "callback_same_day"):
+    if same_day and settings.get().getbool("pbx", "callback_same_day"):
         return Waiting(entry, minutes, "warn", f"ждёт {minutes // 60} ч {minutes % 60} мин")
     return Waiting(entry, minutes, "bad", "просрочен")

@@ -35,7 +35,7 @@ class Reconnected:
 def start_simulator(cfg):
     from hardware.sim.pbx_sim import PbxSim  # only with url = sim: tests and make run
 
-    return PbxSim(port=cfg.getint("pbx", "sim_port"), demo=cfg.getboolean("pbx", "sim_demo"),
+    return PbxSim(port=cfg.getint("pbx", "sim_port"), demo=cfg.getbool("pbx", "sim_demo"),
                   demo_interval=cfg.getfloat("pbx", "sim_demo_interval_seconds")).start()
 
 
