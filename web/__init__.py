@@ -34,6 +34,7 @@ BLUEPRINTS = [
     "web.exchange",
     "web.orders",
     "web.workshop",
+    "web.calls",
 ]
 
 

@@ -30,10 +30,12 @@ from appliance.clock import utcnow
 from appliance.customers import find_by_phone
 from appliance.errors import InputError
 from db import write_transaction
-from db.models.calls import CallLeg, ClickToCall, PbxEvent, PbxStatus, PhoneCall
+from db.models.calls import DIRECTIONS, RESULTS, CallLeg, ClickToCall, PbxEvent, PbxStatus, PhoneCall
 from db.models.staff import Staff
 
 log = logging.getLogger(__name__)
+
+__all__ = ["DIRECTIONS", "RESULTS", "assemble", "ingest", "store_events"]
 
 # Events that say something about a call; the rest (Newexten noise, RTCP, Registry...) is not stored.
 CALL_EVENTS = {"newchannel", "dialbegin", "dialend", "bridgeenter", "hangup", "varset", "newexten",

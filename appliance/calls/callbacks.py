@@ -51,7 +51,7 @@ def sync(number: str) -> Callback | None:
         who = entry.customer.name if entry.customer_id else "новый номер"
         notifications.raise_notification(
             KIND, number, f"Пропущенный звонок: {shown}",
-            f"{who}: звонил {entry.attempts} раз(а), первый раз в {to_local(entry.first_at):%H:%M}. Перезвоните.",
+            f"{who}: звонков без ответа — {entry.attempts}, первый в {to_local(entry.first_at):%H:%M}. Перезвоните.",
             url=f"/customers/{entry.customer_id}" if entry.customer_id else "/calls/callbacks")
     elif entry is not None:
         notifications.resolve(KIND, number, comment=entry.reason)

@@ -78,6 +78,7 @@ class PbxService:
             try:
                 first = self.events.get(timeout=0.2)
             except queue.Empty:
+                self.drain_once()  # click-to-call waits at most this long, not a devices tick
                 continue
             if isinstance(first, Reconnected):
                 closed = calls.close_open_calls(before=first.at)

@@ -19,6 +19,7 @@ COMMAND_MODULES: list[str] = [
     "appliance.cli.devices",
     "appliance.cli.exchange",
     "appliance.cli.workshop",
+    "appliance.cli.calls",
 ]
 
 

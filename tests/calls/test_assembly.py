@@ -93,7 +93,7 @@ def test_missed_call_opens_a_callback_and_a_later_answered_call_closes_it(db, de
     entry = Callback.get(Callback.is_open)
     assert (entry.number, entry.attempts, entry.first_at) == ("+79035550101", 2, T0)
     note = Notification.get((Notification.kind == "missed_call") & Notification.is_open)
-    assert note.key == "+79035550101" and note.priority == 10 and "2 раз" in note.body
+    assert note.key == "+79035550101" and note.priority == 10 and "без ответа — 2" in note.body
     calls.ingest(inbound("600.3", "+79035550101", ["101"], answer="101", t=T0 + dt.timedelta(minutes=30)))
     entry = Callback.get_by_id(entry.id)
     assert not entry.is_open and entry.reason == "дозвонился сам"
