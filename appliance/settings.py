@@ -163,7 +163,7 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "ping_timeout_seconds": "5",
         "connect_timeout_seconds": "5",
         "popup_keep_minutes": "10",  # the answering manager's pop-up stays this long after the call
-        "sim_port": "5039",
+        "sim_port": "0",  # 0: any free port (the simulator lives inside the devices process)
         "sim_demo": "yes",  # the simulator makes calls now and then (make run)
         "sim_demo_interval_seconds": "45",
     },

@@ -25,6 +25,7 @@ DEMO_STEPS: list[str] = [
     "appliance.demo.printing:build",
     "appliance.demo.orders:build",
     "appliance.demo.workshop:build",
+    "appliance.demo.calls:build",
 ]
 
 SEED = 20261122

@@ -8,6 +8,7 @@ from appliance import calls
 from appliance.calls import callbacks
 from db.models.calls import Callback, CallLeg, PbxEvent, PhoneCall
 from db.models.notifications import Notification
+from db.models.staff import Staff
 from hardware.pbx import parse_packet
 
 SAMPLES = Path(__file__).parent / "fixtures"  # copies of ../shared/samples/ami
@@ -160,3 +161,10 @@ def test_modem_caller_id_feeds_the_same_call_model(db, desks, car):
     assert Callback.get(Callback.is_open).attempts == 1
     calls.ingest(inbound("970.1", "+79161234567", ["101"], answer="101", t=T0 + dt.timedelta(minutes=3)))
     assert not Callback.select().where(Callback.is_open).exists()
+
+
+def test_demo_has_months_of_calls_and_open_callbacks(demo_db):
+    assert PhoneCall.select().count() > 500
+    first = PhoneCall.select().order_by(PhoneCall.started_at).first()
+    assert (PhoneCall.select().order_by(PhoneCall.started_at.desc()).first().started_at - first.started_at).days > 90
+    assert Staff.select().where(Staff.extension != "").count() >= 4
