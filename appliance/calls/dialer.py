@@ -29,7 +29,11 @@ def request_call(actor: Staff, number: str) -> ClickToCall:
                          "на странице «Сотрудники».", "number")
     if not settings.get().get("pbx", "url"):
         raise InputError("Офисная АТС не подключена: звонок из программы недоступен.", "number")
-    e164 = phones.normalize(number, "number") if len(number.strip()) > 5 else number.strip()
+    raw = (number or "").strip()
+    if raw.isdigit() and 2 <= len(raw) <= 5:
+        e164 = raw  # an internal number: another desk phone
+    else:
+        e164 = phones.normalize(raw, "number")
     with write_transaction():
         row = ClickToCall.create(action_id=f"prl-c2c-{uuid.uuid4().hex[:12]}", staff=actor,
                                  extension=actor.extension, number=e164,

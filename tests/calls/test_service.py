@@ -94,3 +94,32 @@ def test_event_storm_loses_no_call_and_makes_no_duplicate(pbx):
     assert PhoneCall.select().where(PhoneCall.ended_at.is_null()).count() == 0
     assert PbxEvent.select().count() >= 900
     assert lag < 5, f"backlog after the storm: {lag:.1f} s"
+
+
+def test_devices_process_owns_the_pbx_link_and_never_logs_the_secret(settings, db, desks, caplog):
+    import logging
+    import threading
+
+    from appliance import cli
+    from appliance.device_process import Devices
+    from tests.conftest import configure_settings
+
+    caplog.set_level(logging.INFO)
+    cfg = configure_settings(settings.var_dir, modem={"port": "sim", "tick_seconds": "0.2"},
+                             pbx={"url": "sim", "sim_port": "0", "sim_demo": "no"})
+    running = Devices(cfg)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    try:
+        sim = running.pbx.sim
+        wait_for(lambda: PbxStatus.get_by_id(1).up, 10, "the PBX link up")
+        sim.missed("+79035550101", ["101", "102"])
+        wait_for(lambda: Callback.select().where(Callback.is_open).exists(), 10, "Перезвонить")
+        assert cli.main(["call", "101", "+79035550101"]) == 0
+        wait_for(lambda: not Callback.select().where(Callback.is_open).exists(), 10, "called back")
+        sim.drop_all()
+        wait_for(lambda: running.pbx.client.connects >= 2 and running.pbx.client.up, 10, "reconnected")
+    finally:
+        running.stop_event.set()
+        thread.join(timeout=10)
+    assert sim.secret not in caplog.text and "ami://prilavok@127.0.0.1" in caplog.text
