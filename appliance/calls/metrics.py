@@ -9,6 +9,9 @@ Definitions (what the owner reads on the page):
   `[pbx] conversion_days` by a purchase (a sale of parts), a parts order or a repair
   (a repair sale or a work order) made by the manager who answered.
 Departments: the shop (owner, managers) and the workshop (mechanics / service advisors).
+An answered call counts for the person (and department) who answered; a missed one for
+every person whose phone rang (and the department of the first of them), so a manager's
+row says how many of the calls that reached his phone he took.
 """
 from __future__ import annotations
 
@@ -18,7 +21,7 @@ from dataclasses import dataclass, field
 
 from appliance import settings
 from appliance.clock import days_span, shop_date, utcnow
-from db.models.calls import PhoneCall
+from db.models.calls import CallLeg, PhoneCall
 from db.models.orders import Order
 from db.models.sales import Sale
 from db.models.staff import Staff
@@ -117,6 +120,13 @@ def report(first: dt.date, last: dt.date) -> Report:
             & PhoneCall.direction.in_(("in", "out"))):
         later[c.number].append(c.started_at)
     staff = {s.id: s for s in Staff.select()}
+    rang: dict[int, list[int]] = defaultdict(list)
+    missed_ids = [c.id for c in incoming if c.result != "answered"]
+    for i in range(0, len(missed_ids), 500):
+        for leg in (CallLeg.select(CallLeg.call, CallLeg.staff).where(
+                CallLeg.call.in_(missed_ids[i:i + 500]) & CallLeg.staff.is_null(False)).order_by(CallLeg.id)):
+            if leg.staff_id not in rang[leg.call_id]:
+                rang[leg.call_id].append(leg.staff_id)
     total, deps = Figures(), {k: Figures() for k in DEPARTMENTS}
     per_person: dict[int, Figures] = defaultdict(Figures)
     per_day: dict[dt.date, list[int]] = {first + dt.timedelta(days=i): [0, 0, 0]
@@ -126,10 +136,16 @@ def report(first: dt.date, last: dt.date) -> Report:
         conv = _conversions(call, days) if call.result == "answered" and call.customer_id and call.answered_by_id \
             else None
         _add(total, call, back, conv)
-        person = staff.get(call.answered_by_id)
-        _add(deps[department_of(person)], call, back, conv)
-        if person is not None:
-            _add(per_person[person.id], call, back, conv)
+        if call.result == "answered":
+            person = staff.get(call.answered_by_id)
+            _add(deps[department_of(person)], call, back, conv)
+            if person is not None:
+                _add(per_person[person.id], call, back, conv)
+        else:
+            ringers = [staff[i] for i in rang.get(call.id, []) if i in staff]
+            _add(deps[department_of(ringers[0] if ringers else None)], call, back, conv)
+            for person in ringers:
+                _add(per_person[person.id], call, back, conv)
         day = per_day.setdefault(shop_date(call.started_at), [0, 0, 0])
         day[0] += 1
         day[1 if call.result == "answered" else 2] += 1

@@ -4,7 +4,7 @@ import datetime as dt
 import pytest
 
 from appliance.calls import metrics
-from db.models.calls import PhoneCall
+from db.models.calls import CallLeg, PhoneCall
 from db.models.orders import Order
 from db.models.sales import Sale
 
@@ -13,12 +13,16 @@ pytestmark = pytest.mark.clock
 D = dt.datetime(2026, 11, 16, 9, 0)  # Monday 12:00 in Moscow
 
 
-def call(lid, number, customer, start, wait, talk=None, who=None, direction="in"):
+def call(lid, number, customer, start, wait, talk=None, who=None, direction="in", rang=()):
     answered = talk is not None
-    return PhoneCall.create(linkedid=lid, direction=direction, number=number, customer=customer, started_at=start,
+    row = PhoneCall.create(linkedid=lid, direction=direction, number=number, customer=customer, started_at=start,
                             answered_at=start + dt.timedelta(seconds=wait) if answered else None,
                             ended_at=start + dt.timedelta(seconds=wait + (talk or 0)), answered_by=who,
                             result="answered" if answered else "missed")
+    for n, person in enumerate(rang):
+        CallLeg.create(call=row, uniqueid=f"{lid}.{n}", extension=person.extension, staff=person, rang_at=start,
+                       status="noanswer")
+    return row
 
 
 def sale(customer, who, at, kind="parts"):
@@ -37,7 +41,7 @@ def dataset(db, desks, staff, car):
     day = dt.timedelta(days=1)
     call("c1", "+79161234567", a, D, 10, 60, manager)                              # answered, purchase
     sale(a, manager, D + 2 * day)
-    call("c2", "+79260000001", None, D + dt.timedelta(hours=1), 30)                # missed, never called back
+    call("c2", "+79260000001", None, D + dt.timedelta(hours=1), 30, rang=(manager, petrov))  # missed, never called back
     call("c3", "+79035550101", b, D + day, 25)                                     # missed...
     call("o3", "+79035550101", b, D + day + dt.timedelta(minutes=20), 5, 40, manager, direction="out")  # ...called back
     call("c4", "+79035550101", b, D + 2 * day, 20, 100, petrov)                    # answered, parts order
@@ -66,8 +70,10 @@ def test_departments_and_managers(dataset):
     people = {p.username: f for p, f in rep.managers}
     assert set(people) == {"manager", "petrov", "mechanic"}
     m = people["manager"]
-    assert (m.answered, m.avg_wait, m.avg_talk, m.rate(m.purchase)) == (2, 8, 45, 50)
-    assert people["petrov"].rate(people["petrov"].order) == 100
+    assert (m.received, m.answered, m.missed, m.never_called_back) == (3, 2, 1, 1)  # c1, c6 taken; c2 rang him
+    assert (m.avg_wait, m.avg_talk, m.rate(m.purchase)) == (8, 45, 50)
+    p = people["petrov"]
+    assert (p.received, p.answered, p.missed, p.rate(p.order)) == (2, 1, 1, 100)
 
 
 def test_per_day_series_and_chart(dataset):
