@@ -39,7 +39,7 @@ __all__ = ["DIRECTIONS", "RESULTS", "assemble", "ingest", "store_events"]
 
 # Events that say something about a call; the rest (Newexten noise, RTCP, Registry...) is not stored.
 CALL_EVENTS = {"newchannel", "dialbegin", "dialend", "bridgeenter", "hangup", "varset", "newexten",
-               "originateresponse", "newstate"}
+               "originateresponse", "newstate", "agentconnect"}
 CAUSE_LABELS = {16: "нормальное завершение", 17: "занято", 19: "не ответили", 21: "отклонён",
                 26: "ответили на другом телефоне", 20: "телефон не зарегистрирован", 34: "нет свободных линий"}
 _CHANNEL_EXT = re.compile(r"^(?:PJSIP|SIP|IAX2|DAHDI)/([^-/@]+)-[0-9a-fA-F]+$")
@@ -169,6 +169,10 @@ def assemble(linkedid: str) -> PhoneCall | None:
                                  "NOANSWER": "noanswer"}.get(status, "failed")
                 if status == "ANSWER" and leg["answered_at"] is None:
                     leg["answered_at"] = ev.at
+        elif ev.name == "agentconnect":  # a queue member took the call (Dest* is the member's channel)
+            leg = legs.get(f.get("destuniqueid", ""))
+            if leg is not None and leg["answered_at"] is None:
+                leg["status"], leg["answered_at"] = "answered", ev.at
         elif ev.name == "bridgeenter":
             leg = legs.get(ev.uniqueid)
             if leg is not None and leg["answered_at"] is None:

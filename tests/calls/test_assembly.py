@@ -168,3 +168,30 @@ def test_demo_has_months_of_calls_and_open_callbacks(demo_db):
     first = PhoneCall.select().order_by(PhoneCall.started_at).first()
     assert (PhoneCall.select().order_by(PhoneCall.started_at.desc()).first().started_at - first.started_at).days > 90
     assert Staff.select().where(Staff.extension != "").count() >= 4
+
+
+def test_queue_member_through_local_channels_answers_via_agentconnect(db, desks):
+    """FreePBX queues dial members as Local/<ext>@from-queue: the member's extension is read from it."""
+    lid = "980.1"
+    events = at([
+        ev("Newchannel", Channel="PJSIP/trunk-1", Uniqueid=lid, Linkedid=lid, Context="from-trunk",
+           CallerIDNum="89161234567", Exten="400"),
+        ev("DialBegin", Uniqueid=lid, Linkedid=lid, DestChannel="Local/101@from-queue-0001;1", DestUniqueid="980.2"),
+        ev("DialBegin", Uniqueid=lid, Linkedid=lid, DestChannel="Local/102@from-queue-0002;1", DestUniqueid="980.3"),
+        ev("AgentConnect", Uniqueid=lid, Linkedid=lid, DestChannel="Local/102@from-queue-0002;1", DestUniqueid="980.3",
+           MemberName="Петров", Interface="Local/102@from-queue/n"),
+        ev("DialEnd", Uniqueid=lid, Linkedid=lid, DestChannel="Local/101@from-queue-0001;1", DestUniqueid="980.2",
+           DialStatus="CANCEL"),
+        ev("Hangup", Uniqueid=lid, Linkedid=lid, Channel="PJSIP/trunk-1", Cause="16"),
+    ])
+    [call] = calls.ingest(events)
+    assert (call.direction, call.number, call.result, call.answered_by) == ("in", "+79161234567", "answered",
+                                                                             desks["102"])
+    assert not Callback.select().exists()
+
+
+@pytest.mark.parametrize("raw, stored", [("89161234567", "+79161234567"), ("+79161234567", "+79161234567"),
+                                         ("9161234567", "+79161234567"), ("105", "105"), ("anonymous", ""),
+                                         ("", ""), ("12345678901234567", "12345678901234567")])
+def test_caller_numbers_in_strange_formats(settings, raw, stored):
+    assert calls.clean_number(raw) == stored
