@@ -116,3 +116,18 @@ def test_devices_page_and_status_bar_show_the_pbx(client, desks):
     assert "Офисная АТС" in page and "Connection refused" in page
     item = next(i for i in status.collect() if i.label == "АТС")
     assert item.level == "bad" and "нет связи" in item.text
+
+
+def test_call_button_next_to_phones_in_search_results_and_on_the_order(client, desks, car, staff):
+    from appliance.orders import orders as orders_mod
+
+    customer, _ = car
+    order = orders_mod.create_order(customer, [orders_mod.LineInput("SMR-1", name="Фильтр")], staff["manager"])
+    browser = login_as(client, "manager")
+    results = browser.get("/search?q=916", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "☎ Позвонить" in results and 'value="+79161234567"' in results
+    page = browser.get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "☎ Позвонить" in page
+    client.post("/logout", headers={"X-CSRFToken": browser.token})
+    owner_page = login_as(client, "owner").get(f"/orders/{order.id}").get_data(as_text=True)
+    assert "☎ Позвонить" in owner_page  # the owner may call too (calls.dial); no extension is told on click
