@@ -51,10 +51,18 @@ def dial_number(number: str) -> str:
 
 
 def drain_once(client) -> int:
-    """Send queued Originates (devices process). Failures are written on the row for the page to show."""
+    """Send queued Originates (devices process). Failures are written on the row for the page to show.
+
+    A row is claimed (queued -> sending) before its Originate goes out, so the devices tick and
+    the PBX writer thread draining at the same time send it once."""
     cfg = settings.get()
     sent = 0
     for row in ClickToCall.select().where(ClickToCall.status == "queued").order_by(ClickToCall.id).limit(10):
+        with write_transaction():  # claim it first: two drainers must never ring the desk phone twice
+            claimed = ClickToCall.update(status="sending").where(
+                (ClickToCall.id == row.id) & (ClickToCall.status == "queued")).execute()
+        if not claimed:
+            continue
         fields = {"Channel": cfg.get("pbx", "originate_channel").format(ext=row.extension),
                   "Context": cfg.get("pbx", "originate_context"), "Exten": dial_number(row.number),
                   "Priority": "1", "CallerID": f"<{row.extension}>", "Async": "true",
@@ -67,8 +75,9 @@ def drain_once(client) -> int:
             status, error = "failed", f"Нет связи с АТС: {exc}"
             log.warning("click-to-call %s: %s", row.id, exc)
         with write_transaction():
+            # An OriginateResponse may already have moved it on (ringing / failed): keep that.
             ClickToCall.update(status=status, error=error, sent_at=utcnow()).where(
-                (ClickToCall.id == row.id) & (ClickToCall.status == "queued")).execute()
+                (ClickToCall.id == row.id) & (ClickToCall.status == "sending")).execute()
         sent += 1
     return sent
 

@@ -112,7 +112,7 @@ def cmd_call(args) -> int:
         print(f"Звонит телефон {row.extension}: снимите трубку, АТС наберёт {row.number}.")
         return 0
     print(f"Запрос на звонок записан (статус: {row.status}); его выполнит процесс устройств.")
-    return 0 if row.status in ("queued", "sent") else 1
+    return 0 if row.status in ("queued", "sending", "sent") else 1
 
 
 def register(subparsers) -> None:

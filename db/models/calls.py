@@ -104,7 +104,7 @@ class ClickToCall(BaseModel):
     extension = peewee.CharField()
     number = peewee.CharField()
     customer = peewee.ForeignKeyField(Customer, null=True, on_delete="SET NULL")
-    status = peewee.CharField(default="queued", index=True)  # queued | sent | ringing | failed | done
+    status = peewee.CharField(default="queued", index=True)  # queued | sending | sent | ringing | failed
     error = peewee.CharField(default="")
     linkedid = peewee.CharField(default="", index=True)
     created_at = peewee.DateTimeField()

@@ -123,3 +123,42 @@ def test_devices_process_owns_the_pbx_link_and_never_logs_the_secret(settings, d
         running.stop_event.set()
         thread.join(timeout=10)
     assert sim.secret not in caplog.text and "ami://prilavok@127.0.0.1" in caplog.text
+
+
+def test_two_drainers_at_once_send_one_originate(db, desks):
+    import threading
+
+    from db.models.staff import Staff
+
+    class Slow:
+        def __init__(self):
+            self.sent = []
+
+        def send(self, action, **fields):
+            time.sleep(0.05)
+            self.sent.append(fields["ActionID"])
+
+    dialer_client = Slow()
+    row = dialer.request_call(Staff.get(Staff.extension == "101"), "+79161234567")
+    threads = [threading.Thread(target=dialer.drain_once, args=(dialer_client,)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert dialer_client.sent == [row.action_id]
+    assert ClickToCall.get_by_id(row.id).status == "sent"
+
+
+def test_refused_login_is_on_the_status_row(db, desks):
+    sim = PbxSim().start()
+    sim.refuse_logins = True
+    service = PbxService(sim.url)
+    service.client.backoff_first = 0.05
+    service.start()
+    try:
+        wait_for(lambda: "не приняла вход" in (PbxStatus.get_by_id(1).last_error or ""), 5, "the refusal")
+        row = PbxStatus.get_by_id(1)
+        assert not row.up and sim.secret not in row.last_error and sim.secret not in row.url
+    finally:
+        service.stop()
+        sim.stop()
