@@ -7,6 +7,7 @@ rang. A manager without an extension is refused at once, in plain Russian.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid
 
@@ -56,6 +57,9 @@ def drain_once(client) -> int:
     A row is claimed (queued -> sending) before its Originate goes out, so the devices tick and
     the PBX writer thread draining at the same time send it once."""
     cfg = settings.get()
+    if not ClickToCall.select().where(ClickToCall.status.in_(("queued", "sending", "sent"))).exists():
+        return 0  # the usual case, polled 5 times a second: a read, no write lock
+    expire_stale()
     sent = 0
     for row in ClickToCall.select().where(ClickToCall.status == "queued").order_by(ClickToCall.id).limit(10):
         with write_transaction():  # claim it first: two drainers must never ring the desk phone twice
@@ -80,6 +84,14 @@ def drain_once(client) -> int:
                 (ClickToCall.id == row.id) & (ClickToCall.status == "sending")).execute()
         sent += 1
     return sent
+
+
+def expire_stale() -> int:
+    """Rows the PBX never answered (a crash mid-send, a lost OriginateResponse): tell the manager, stop waiting."""
+    limit = utcnow() - dt.timedelta(seconds=settings.get().getfloat("pbx", "originate_timeout_seconds") + 30)
+    with write_transaction():
+        return ClickToCall.update(status="failed", error="АТС не ответила на запрос звонка. Попробуйте ещё раз.").where(
+            ClickToCall.status.in_(("queued", "sending", "sent")) & (ClickToCall.created_at < limit)).execute()
 
 
 def state(row_id: int) -> ClickToCall | None:

@@ -162,3 +162,15 @@ def test_refused_login_is_on_the_status_row(db, desks):
     finally:
         service.stop()
         sim.stop()
+
+
+def test_a_click_to_call_the_pbx_never_answered_is_failed_with_a_reason(db, desks, time_machine):
+    import datetime as dt
+
+    from db.models.staff import Staff
+
+    row = dialer.request_call(Staff.get(Staff.extension == "101"), "+79161234567")
+    ClickToCall.update(status="sent").execute()
+    time_machine.move_to(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=2))
+    assert dialer.expire_stale() == 1
+    assert "не ответила" in ClickToCall.get_by_id(row.id).error
