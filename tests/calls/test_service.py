@@ -53,7 +53,8 @@ def test_click_to_call_connects_and_closes_the_callback(pbx):
              5, "the outgoing call connected")
     out = PhoneCall.get(PhoneCall.direction == "out")
     assert out.number == "+79035550101" and out.caller.extension == "101"
-    assert sim.actions[-1]["exten"] == "89035550101" and sim.actions[-1]["channel"] == "Local/101@from-internal"
+    [originate] = [a for a in sim.actions if a.get("action", "").lower() == "originate"]
+    assert originate["exten"] == "89035550101" and originate["channel"] == "Local/101@from-internal"
     wait_for(lambda: not Callback.select().where(Callback.is_open).exists(), 5, "the callback closed")
 
 
