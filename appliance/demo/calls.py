@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from appliance.calls import callbacks
+from appliance.calls import callbacks, record_modem_call
 from appliance.clock import to_local
 from db.models.calls import CallLeg, PhoneCall
 from db.models.customers import Customer, Phone
+from db.models.sms import Call as ModemCall
 from db.models.staff import Staff
 
 EXTENSIONS = {"owner": "100", "manager": "101", "petrov": "102", "kuzmina": "103", "mechanic": "104", "ivanov": "105"}
@@ -77,6 +78,8 @@ def build(rng: random.Random, now: dt.datetime) -> None:
             for n, (lid, person, status, rang, ans, end) in enumerate(legs)]
     for i in range(0, len(rows), 400):
         CallLeg.insert_many(rows[i:i + 400]).execute()
+    for modem_call in ModemCall.select():  # the SMS demo's caller IDs, in the same journal
+        record_modem_call(modem_call)
     recent = {c["number"] for c in calls if c["result"] == "missed" and c["started_at"] > now - dt.timedelta(days=1)}
     for number in sorted(recent):
         callbacks.sync(number)

@@ -195,3 +195,4 @@ def test_queue_member_through_local_channels_answers_via_agentconnect(db, desks)
                                          ("", ""), ("12345678901234567", "12345678901234567")])
 def test_caller_numbers_in_strange_formats(settings, raw, stored):
     assert calls.clean_number(raw) == stored
+    assert PhoneCall.select().where(PhoneCall.source == "modem").exists()
