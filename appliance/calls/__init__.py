@@ -39,7 +39,16 @@ __all__ = ["DIRECTIONS", "RESULTS", "assemble", "ingest", "store_events"]
 
 # Events that say something about a call; the rest (Newexten noise, RTCP, Registry...) is not stored.
 CALL_EVENTS = {"newchannel", "dialbegin", "dialend", "bridgeenter", "hangup", "varset", "newexten",
-               "originateresponse", "newstate", "agentconnect"}
+               "originateresponse", "agentconnect"}
+
+
+def _wanted(name: str, msg) -> bool:
+    """VarSet and Newexten come for every dialplan step: keep only the ones naming the recording."""
+    if name == "varset":
+        return (msg.get("variable") or "").upper() == "MIXMONITOR_FILENAME"
+    if name == "newexten":
+        return (msg.get("application") or "").lower() == "mixmonitor"
+    return name in CALL_EVENTS
 CAUSE_LABELS = {16: "нормальное завершение", 17: "занято", 19: "не ответили", 21: "отклонён",
                 26: "ответили на другом телефоне", 20: "телефон не зарегистрирован", 34: "нет свободных линий"}
 _CHANNEL_EXT = re.compile(r"^(?:PJSIP|SIP|IAX2|DAHDI)/([^-/@]+)-[0-9a-fA-F]+$")
@@ -69,7 +78,7 @@ def store_events(msgs, heard_at: dt.datetime | None = None) -> set[str]:
     rows = []
     for msg in msgs:
         name = (msg.get("event") or "").lower()
-        if name not in CALL_EVENTS:
+        if not _wanted(name, msg):
             continue
         rows.append({"key": _event_key(msg), "name": name, "linkedid": msg.get("linkedid") or "",
                      "uniqueid": msg.get("uniqueid") or "", "at": _event_time(msg, heard_at),

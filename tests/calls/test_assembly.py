@@ -168,6 +168,7 @@ def test_demo_has_months_of_calls_and_open_callbacks(demo_db):
     first = PhoneCall.select().order_by(PhoneCall.started_at).first()
     assert (PhoneCall.select().order_by(PhoneCall.started_at.desc()).first().started_at - first.started_at).days > 90
     assert Staff.select().where(Staff.extension != "").count() >= 4
+    assert PhoneCall.select().where(PhoneCall.source == "modem").exists()  # the SMS demo's caller IDs
 
 
 def test_queue_member_through_local_channels_answers_via_agentconnect(db, desks):
@@ -195,4 +196,15 @@ def test_queue_member_through_local_channels_answers_via_agentconnect(db, desks)
                                          ("", ""), ("12345678901234567", "12345678901234567")])
 def test_caller_numbers_in_strange_formats(settings, raw, stored):
     assert calls.clean_number(raw) == stored
-    assert PhoneCall.select().where(PhoneCall.source == "modem").exists()
+
+
+def test_dialplan_noise_is_not_stored_but_the_recording_name_is(db, desks):
+    events = inbound("990.1", "+79161234567", ["101"], answer="101")
+    noise = [ev("Newexten", Uniqueid="990.1", Linkedid="990.1", Application="Set", AppData="x=1"),
+             ev("VarSet", Uniqueid="990.1", Linkedid="990.1", Variable="DIALSTATUS", Value="ANSWER"),
+             ev("Newexten", Uniqueid="990.1", Linkedid="990.1", Application="MixMonitor",
+                AppData="in-101-990.wav,b"),
+             ev("RTCPSent", Uniqueid="990.1", Linkedid="990.1")]
+    [call] = calls.ingest(events[:2] + noise + events[2:])
+    assert call.recording == "in-101-990.wav"
+    assert PbxEvent.select().count() == len(events) + 1
