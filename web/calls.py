@@ -10,7 +10,7 @@ from flask import Blueprint, abort, redirect, render_template, request, send_fil
 from appliance import settings
 from appliance.calls import DIRECTIONS, RESULTS, callbacks, dialer, history, metrics, popup
 from appliance.calls import status as pbx_status
-from appliance.clock import local_today
+from appliance.clock import day_start, local_today
 from appliance.errors import InputError
 from web.auth import actor, permission_required
 
@@ -66,8 +66,7 @@ def dial_state(row_id: int):
 @bp.route("")
 @permission_required("calls.view")
 def journal():
-    since = dt.datetime.combine(local_today() - dt.timedelta(days=7), dt.time())
-    rows = list(reversed(history.calls_since(since.replace(tzinfo=None))))[:300]
+    rows = list(reversed(history.calls_since(day_start(local_today() - dt.timedelta(days=7)))))[:300]
     return render_template("calls/index.html", rows=rows, directions=DIRECTIONS, results=RESULTS)
 
 

@@ -131,3 +131,10 @@ def test_call_button_next_to_phones_in_search_results_and_on_the_order(client, d
     client.post("/logout", headers={"X-CSRFToken": browser.token})
     owner_page = login_as(client, "owner").get(f"/orders/{order.id}").get_data(as_text=True)
     assert "☎ Позвонить" in owner_page  # the owner may call too (calls.dial); no extension is told on click
+
+
+def test_journal_lists_the_weeks_calls(client, desks, car, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    calls.ingest(inbound("5.1", "+79161234567", ["101"], answer="101"))
+    page = login_as(client, "manager").get("/calls").get_data(as_text=True)
+    assert car[0].name in page and "разговор" in page and "входящий" in page
