@@ -25,7 +25,7 @@ chromium:
 
 run: $(STAMP)
 	@[ -f var/prilavok.db ] || $(VENV)/bin/prilavok init --demo
-	$(VENV)/bin/prilavok run
+	PRILAVOK_PBX_URL=$${PRILAVOK_PBX_URL:-sim} $(VENV)/bin/prilavok run  # the office PBX simulator, calls arriving
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

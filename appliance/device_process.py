@@ -1,10 +1,12 @@
-"""`prilavok devices`: the one process that owns the modem's serial port.
+"""`prilavok devices`: the one process that owns the modem's serial port (and the PBX's AMI link).
 
 Each tick: the watchdog keeps the modem open (reopening after a hang or a USB
 replug), unsolicited events are committed (incoming SMS, delivery reports, calls),
 and every drainer in DRAINERS sends what its outbox holds. With `[modem] port = sim`
 the process starts the pty simulator itself and opens its slave side through
-pyserial, so the same code path runs as with a real stick.
+pyserial, so the same code path runs as with a real stick. With `[pbx] url` set
+(`ami://...` or `sim`) it also keeps the office PBX's AMI link (appliance.calls.service):
+events are written as they come, click-to-call rows are sent each tick.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import threading
 import time
 
 from appliance import hooks, runtime, settings, status
+from appliance.calls.service import PbxService
 from appliance.clock import utcnow
 from appliance.sms import outbox as sms_outbox
 from hardware.modem import ModemWatchdog
@@ -67,6 +70,8 @@ class Devices:
         self.watchdog = ModemWatchdog(port, on_change=self._on_change, **modem_settings(self.cfg))
         self.calls = sms_outbox.CallTracker(ring_gap=self.cfg.getfloat("modem", "ring_gap_seconds"))
         self.drainers = load_drainers()
+        pbx_url = self.cfg.get("pbx", "url")
+        self.pbx = PbxService(pbx_url, self.cfg).start() if pbx_url else None
         self._seen_open = 0
         self._last_status = 0.0
         self._last_sweep = 0.0
@@ -101,6 +106,8 @@ class Devices:
                 self._last_status = now
                 self._refresh(modem)
         self.calls.tick()
+        if self.pbx is not None:
+            self.pbx.drain_once()
         for drain in self.drainers:
             try:
                 drain()
@@ -135,6 +142,8 @@ class Devices:
             self.close()
 
     def close(self) -> None:
+        if self.pbx is not None:
+            self.pbx.stop()
         self.watchdog.close()
         sms_outbox.attach(None, None)
         if self.sim is not None:
@@ -155,6 +164,7 @@ def main() -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    print(f"Устройства: модем {devices.port}", flush=True)
+    pbx = f", АТС {devices.pbx.url}" if devices.pbx else ""  # AmiUrl prints without the secret
+    print(f"Устройства: модем {devices.port}{pbx}", flush=True)
     devices.run()
     return 0

@@ -117,6 +117,12 @@ _row("loyalty.correct", "корректировать баллы вручную 
 _row("audit.view", "смотреть журнал изменений")
 _row("staff.manage", "добавлять и отключать сотрудников")
 
+_row("calls.view", "видеть звонки, карточку звонящего и историю звонков клиента", manager=True, mechanic=True)
+_row("calls.dial", "звонить клиенту в один клик со своего телефона", manager=True, mechanic=True)
+_row("calls.recording", "слушать записи разговоров", manager=True)
+_row("calls.callback_close", "закрывать «Перезвонить» без звонка (с причиной)", manager=True)
+_row("calls.metrics", "смотреть показатели звонков по менеджерам")
+
 
 _LIMITS: dict[str, Callable[[object, object], str | None]] = {}
 

@@ -167,6 +167,25 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "excluded_groups": "",  # 1C product groups that earn no points, "|"-separated (e.g. Масла | Услуги)
         "levels": "",  # optional: roubles bought in 12 months : percent, e.g. 50000:7 | 150000:10
     },
+    "pbx": {
+        # "" (no office PBX) | sim (the AMI simulator, started by the devices process) | ami://user:secret@host:5038
+        "url": "",
+        "inbound_contexts": "from-pstn,from-trunk,from-did-direct,ext-did",  # trunk contexts: a call from outside
+        "originate_channel": "Local/{ext}@from-internal",  # click-to-call rings this first
+        "originate_context": "from-internal",  # ...then dials the number in this context
+        "originate_timeout_seconds": "30",  # how long the manager's desk phone rings
+        "recordings_dir": "",  # where MixMonitor files are (e.g. /var/spool/asterisk/monitor mounted)
+        "callback_target_minutes": "20",  # «Перезвонить»: green within this, then amber the same day
+        "callback_same_day": "yes",  # amber until the end of the shop day; no: red right after the target
+        "conversion_days": "7",  # a purchase/order/repair within N days of an answered call counts for it
+        "ping_interval_seconds": "20",
+        "ping_timeout_seconds": "5",
+        "connect_timeout_seconds": "5",
+        "popup_keep_minutes": "10",  # the answering manager's pop-up stays this long after the call
+        "sim_port": "0",  # 0: any free port (the simulator lives inside the devices process)
+        "sim_demo": "yes",  # the simulator makes calls now and then (make run)
+        "sim_demo_interval_seconds": "45",
+    },
     "printer": {
         # sim | tcp://host:9100 | serial:///dev/ttyUSB0?baud=9600 | file:///dev/usb/lp0 | dir:///path
         "url": "sim",

@@ -33,6 +33,7 @@ PROBES: list[str] = [
     "appliance.sms.outbox:modem_probe",
     "appliance.printing:status_probe",
     "appliance.suppliers.link:status_probe",
+    "appliance.calls.status:pbx_probe",
 ]
 
 

@@ -36,6 +36,7 @@ BLUEPRINTS = [
     "web.workshop",
     "web.ratings",
     "web.loyalty",
+    "web.calls",
 ]
 
 

@@ -21,6 +21,7 @@ CARD_SECTIONS: list[tuple[str, str]] = [
     ("Заказы", "orders/_customer_orders.html"),
     ("Ремонты", "workshop/_customer_work_orders.html"),
     ("SMS", "sms/_customer_sms.html"),
+    ("Звонки", "customers/_calls.html"),
 ]
 
 

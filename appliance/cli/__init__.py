@@ -21,6 +21,7 @@ COMMAND_MODULES: list[str] = [
     "appliance.cli.workshop",
     "appliance.cli.ratings",
     "appliance.cli.loyalty",
+    "appliance.cli.calls",
 ]
 
 

@@ -28,6 +28,7 @@ DEMO_STEPS: list[str] = [
     "appliance.demo.sms:build_replies",  # after orders: a question goes to the manager of the latest order
     "appliance.demo.workshop:build",
     "appliance.demo.ratings:build",
+    "appliance.demo.calls:build",
 ]
 
 SEED = 20261122

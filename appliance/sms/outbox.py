@@ -17,7 +17,7 @@ import hashlib
 import logging
 import time
 
-from appliance import events, notifications, phones, settings, sms, status
+from appliance import calls, events, notifications, phones, settings, sms, status
 from appliance.clock import utcnow
 from appliance.errors import InputError
 from db import write_transaction
@@ -461,13 +461,8 @@ def record_call(raw_phone: str | None, started_at, ended_at, rings: int, answere
         customer = find_by_phone(phone) if phone.startswith("+") else None
         call = Call.create(phone=phone, customer=customer, started_at=started_at, ended_at=ended_at,
                            answered=answered, rings=rings, source="modem")
-    if not answered:
-        who = customer.name if customer else "неизвестный номер"
-        shown = phones.display(phone) if phone.startswith("+") else phone
-        notifications.raise_notification(
-            "missed_call", phone, f"Пропущенный звонок: {shown}",
-            f"{who}, звонил на номер SMS-модема ({rings} гудк.). Перезвоните.",
-            url=f"/customers/{customer.id}" if customer else "")
+    # The same call model as the office PBX's (source "modem"): «Перезвонить» is raised from there.
+    calls.record_modem_call(call)
     return call
 
 

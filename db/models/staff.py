@@ -22,6 +22,9 @@ class Staff(BaseModel):
     password_hash = peewee.CharField(default="")
     active = peewee.BooleanField(default=True)
     phone = peewee.CharField(default="")
+    # Desk phone on the office PBX (migration 0014). DEFAULT in SQL too: 0001 creates this table from
+    # the current model, and rows written by older code (or raw SQL) must not need the column.
+    extension = peewee.CharField(default="", constraints=[peewee.SQL("DEFAULT ''")])
     failed_logins = peewee.IntegerField(default=0)
     locked_until = peewee.DateTimeField(null=True)
     created_at = peewee.DateTimeField()
