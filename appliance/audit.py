@@ -114,6 +114,11 @@ ACTION_LABELS = {
     "mandatory.create": "добавил(а) в обязательное наличие", "mandatory.update": "изменил(а) обязательное наличие",
     "mandatory.remove": "убрал(а) из обязательного наличия", "analogs.link": "связал(а) аналоги",
     "analogs.unlink": "отвязал(а) аналог",
+    "dial": "позвонил(а) клиенту", "close": "закрыл(а) вручную",
+    "loyalty.issue": "выдал(а) бонусную карту", "loyalty.redeem": "списал(а) баллы в оплату",
+    "loyalty.correct": "скорректировал(а) баллы",
+    "ratings.reasons": "изменил(а) причины низких оценок", "ratings.callback": "записал(а) итог звонка по оценке",
+    "ratings.accept_late": "принял(а) поздний ответ как оценку", "ratings.review": "разобрал(а) ответ на оценку",
 }
 
 OBJECT_LABELS = {
@@ -128,6 +133,12 @@ OBJECT_LABELS = {
     "supplier_order": "заказ поставщику", "reorder_line": "строка дозаказа",
     "mandatory_item": "позиция обязательного наличия", "analog_group": "группа аналогов",
     "work_order.status": "статус заказ-наряда", "sms_part": "часть SMS", "call": "звонок",
+    "phone_call": "звонок", "call_leg": "звонок на телефон сотрудника", "callback": "«Перезвонить»",
+    "click_to_call": "звонок из программы", "pbx_event": "событие АТС", "pbx_status": "состояние АТС",
+    "card_issue": "выдача бонусной карты", "loyalty_entry": "движение баллов", "loyalty_sale": "баллы по чеку",
+    "sale_return": "возврат товара", "sale_return_line": "строка возврата",
+    "rating_request": "просьба об оценке", "rating_item": "что оценивали", "rated_staff": "оценённый сотрудник",
+    "rating_reply": "ответ на просьбу об оценке", "rating_callback": "звонок по низкой оценке",
 }
 
 # How changed fields are named to a person reading the history. Areas add their fields here.
@@ -153,6 +164,8 @@ FIELD_LABELS = {
     "options": "параметры", "enabled": "включён", "supplier": "поставщик", "full_name": "ФИО",
     "article_key": "артикул (ключ)", "brand_key": "бренд (ключ)", "supplier_days": "срок поставщика, дней",
     "expected_date": "ожидается", "lines": "позиции", "wish_at": "желаемое время", "reason": "причина", "supplier_ref": "номер у поставщика",
+    "amount_kop": "сумма", "extension": "внутренний номер", "outcome": "итог", "reasons": "причины",
+    "reply": "ответ", "sale": "чек", "score": "оценка", "quote_at": "дата цены",
 }
 FIELD_LABELS["name"] = "имя"  # the card's most common change: a customer's name
 
