@@ -70,6 +70,14 @@ def _menu_links(page, base: str) -> list[str]:
     return out
 
 
+def _settled(page) -> None:
+    """Loaded, and the page's own htmx fragments swapped in. Not "networkidle": the pulse and
+    the calls pop-up poll for as long as a page is open."""
+    page.wait_for_load_state("load")
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    page.wait_for_timeout(150)
+
+
 def test_every_menu_page_fits_1280_px(owner_page, live_server, wide_rows):
     page = owner_page
     order = Order.select().where(Order.deleted_at.is_null()).order_by(Order.id.desc()).first()
@@ -86,7 +94,7 @@ def test_every_menu_page_fits_1280_px(owner_page, live_server, wide_rows):
         seen.add(path)
         response = page.goto(f"{live_server}{path}")
         assert response.status < 400, f"{path}: HTTP {response.status}"
-        page.wait_for_load_state("networkidle")
+        _settled(page)
         width = _width(page)
         if width > WIDTH:
             too_wide[path] = width
@@ -101,7 +109,7 @@ def test_screenshots_of_the_card_the_journal_and_the_sms_log(owner_page, live_se
     for name, path in (("w1280-card", f"/customers/{wide_rows.id}"), ("w1280-journal", "/audit"),
                        ("w1280-sms", "/sms")):
         page.goto(f"{live_server}{path}")
-        page.wait_for_load_state("networkidle")
+        _settled(page)
         assert _width(page) <= WIDTH, path
         screenshot(page, name)
     assert LONG_ERROR[:20] in page.content()
