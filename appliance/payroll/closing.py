@@ -6,7 +6,7 @@ import dataclasses
 import json
 from decimal import Decimal
 
-from appliance import audit, clock, forms
+from appliance import audit, clock, forms, permissions
 from appliance.errors import InputError
 from appliance.payroll import kpi, plans
 from appliance.payroll.plans import Month
@@ -43,6 +43,7 @@ def closed(month: Month) -> Closed | None:
 
 def close_month(month: Month, actor) -> ClosedMonth:
     """Store the month's figures as they are now; only after the month's last day, only once."""
+    permissions.require(actor, "payroll.close")
     today = clock.local_today()
     if today <= month.last:
         raise InputError(f"Месяц {month.label} ещё не закончился: закрыть его можно с "
@@ -74,6 +75,7 @@ def parse_correction(form) -> tuple[int | None, int, str]:
 
 def add_correction(month: Month, staff_id: int, amount_kop: int, reason: str, actor) -> PayCorrection:
     """A new correction line to a closed month's pay (audited)."""
+    permissions.require(actor, "payroll.close")
     with write_transaction():
         if not plans.is_closed(month):
             raise InputError(f"Месяц {month.label} не закрыт: пока он открыт, поправьте план или дождитесь "

@@ -26,7 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import peewee
 
-from appliance import clock, parts, settings
+from appliance import clock, parts, permissions, settings
 from appliance.payroll import plans
 from appliance.payroll.plans import KPIS, Month
 from db.models.catalog import Product
@@ -279,6 +279,23 @@ def month_figures(month: Month, today: dt.date | None = None) -> MonthFigures:
                  shop_elapsed, scale) for p in people]
     unassigned = facts.get(None, Facts()).personal_kop
     return MonthFigures(month, today, shop_total, shop_elapsed, shop_kop, unassigned, rows, scale)
+
+
+def seen_by(month: Month, actor, today: dt.date | None = None) -> MonthFigures:
+    """The month as `actor` may see it: every manager with `payroll.view_all`, else only their own row."""
+    if permissions.can(actor, "payroll.view_all"):
+        return month_figures(month, today)
+    permissions.require(actor, "payroll.own")
+    figures = month_figures(month, today)
+    mine = figures.row_of(actor.id)
+    figures.rows = [mine] if mine else []
+    return figures
+
+
+def everyone(month: Month, actor, today: dt.date | None = None) -> MonthFigures:
+    """Every manager's figures: the owner's table and the CLI (no actor: the shop itself)."""
+    permissions.require(actor, "payroll.view_all")
+    return month_figures(month, today)
 
 
 def my_today(person) -> Row | None:

@@ -13,7 +13,7 @@ import json
 import re
 from decimal import Decimal
 
-from appliance import audit, clock, forms, settings
+from appliance import audit, clock, forms, permissions, settings
 from appliance.errors import InputError
 from appliance.orders.orders import shop_weekdays
 from db import write_transaction
@@ -163,6 +163,7 @@ def parse_scale(form) -> Scale:
 
 
 def save_scale(month: Month, scale: Scale, actor) -> None:
+    permissions.require(actor, "payroll.edit")
     with write_transaction():
         refuse_closed(month)
         row = KpiScale.get_or_none(KpiScale.month == month.key)
@@ -244,6 +245,7 @@ def payable_staff(staff_id: int) -> Staff:
 
 def save_plan(month: Month, staff_id: int, values: dict, actor) -> ManagerPlan:
     """Create or change one manager's settings for the month (audited; a closed month is refused)."""
+    permissions.require(actor, "payroll.edit")
     with write_transaction():
         refuse_closed(month)
         person = payable_staff(staff_id)
