@@ -1,0 +1,63 @@
+"""Demo payroll: this month's and last month's plans for the demo managers, set near what each
+sold the month before (so KPIs land around 0.8-1.2), one manager paid per shift with shifts,
+and a few bonus cards sold this month (sale lines of the «Бонусные карты» group)."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from appliance import parts, settings
+from appliance.clock import local_to_utc, shop_date
+from appliance.payroll import kpi, plans
+from appliance.payroll.plans import Month
+from db.models.catalog import Product
+from db.models.sales import Sale, SaleLine
+from db.models.staff import Staff
+
+CARD_PRICE_KOP = 50_000
+
+
+def _cards(rng: random.Random, month: Month, today: dt.date) -> None:
+    """Bonus cards sold on some of this month's receipts."""
+    group = (settings.get().get("payroll", "bonus_card_groups") or "Бонусные карты").split(",")[0].strip()
+    card = Product.create(article="BK-500", article_key=parts.article_key("BK-500"), name="Бонусная карта",
+                          group=group, price_kop=CARD_PRICE_KOP)
+    start = local_to_utc(dt.datetime.combine(month.first, dt.time()))
+    for sale in Sale.select().where(Sale.kind == "parts", Sale.date >= start, Sale.manager.is_null(False)):
+        if shop_date(sale.date) <= today and rng.random() < 0.25:
+            SaleLine.create(sale=sale, product=card, article=card.article, name=card.name, qty=1,
+                            price_kop=CARD_PRICE_KOP, sum_kop=CARD_PRICE_KOP)
+            Sale.update(total_kop=Sale.total_kop + CARD_PRICE_KOP).where(Sale.id == sale.id).execute()
+
+
+def _round(kop: int, step: int = 1_000_000) -> int:
+    """To whole 10 000 ₽: plans are round numbers."""
+    return max(step, (kop + step // 2) // step * step)
+
+
+def build(rng: random.Random, now: dt.datetime) -> None:
+    today = shop_date(now)
+    month = Month(today.year, today.month)
+    owner = Staff.get_or_none(Staff.role == "owner")
+    managers = list(Staff.select().where(Staff.role == "manager").order_by(Staff.id))
+    if owner is None or not managers:
+        return
+    _cards(rng, month, today)
+    previous = month.shifted(-1)
+    before = kpi.month_figures(previous, previous.last)
+    shop_plan = _round(int(before.shop_kop * Decimal("1.1")))
+    for m in (previous, month):
+        for i, person in enumerate(managers):
+            sold = before.row_of(person.id).facts if before.row_of(person.id) else kpi.Facts()
+            form = {"base_kind": "month", "base": str(rng.choice([25_000, 30_000, 35_000])),
+                    "parts_percent": rng.choice(["3", "4", "5"]), "repairs_percent": "2",
+                    "plan_shop": str(shop_plan // 100),
+                    "plan_personal": str(_round(int(sold.personal_kop * Decimal(rng.choice(["0.9", "1.0", "1.15"]))))
+                                         // 100),
+                    "plan_check": str(_round(sold.average_check_kop or 300_000, 50_000) // 100),
+                    "plan_cards": str(rng.choice([8, 10, 12]))}
+            if i == len(managers) - 1:  # the last one works shifts, two days on, two off
+                form.update(base_kind="shift", base="1 800",
+                            shifts=", ".join(str(d) for d in range(1, m.last.day + 1) if (d - 1) % 4 < 2))
+            plans.save_plan(m, person.id, plans.parse_plan(form, m), owner)
