@@ -44,19 +44,20 @@ def build(rng: random.Random, now: dt.datetime) -> None:
     if owner is None or not managers:
         return
     _cards(rng, month, today)
-    previous = month.shifted(-1)
-    before = kpi.month_figures(previous, previous.last)
-    shop_plan = _round(int(before.shop_kop * Decimal("1.1")))
-    for m in (previous, month):
+    for m in (month.shifted(-1), month):
+        # plans near each manager's pace of that month, so KPIs land around 0.8-1.2
+        seen = kpi.month_figures(m, today)
+        pace = Decimal(seen.shop_days_total) / max(1, seen.shop_days_elapsed)
+        shop_plan = _round(int(seen.shop_kop * pace * Decimal("1.05")))
         for i, person in enumerate(managers):
-            sold = before.row_of(person.id).facts if before.row_of(person.id) else kpi.Facts()
+            sold = seen.row_of(person.id).facts if seen.row_of(person.id) else kpi.Facts()
+            factor = Decimal(rng.choice(["0.85", "1.0", "1.15"]))
             form = {"base_kind": "month", "base": str(rng.choice([25_000, 30_000, 35_000])),
                     "parts_percent": rng.choice(["3", "4", "5"]), "repairs_percent": "2",
                     "plan_shop": str(shop_plan // 100),
-                    "plan_personal": str(_round(int(sold.personal_kop * Decimal(rng.choice(["0.9", "1.0", "1.15"]))))
-                                         // 100),
-                    "plan_check": str(_round(sold.average_check_kop or 300_000, 50_000) // 100),
-                    "plan_cards": str(rng.choice([8, 10, 12]))}
+                    "plan_personal": str(_round(int(sold.personal_kop * pace * factor)) // 100),
+                    "plan_check": str(_round(int((sold.average_check_kop or 300_000) * factor), 50_000) // 100),
+                    "plan_cards": str(max(2, int(sold.cards * pace * factor)))}
             if i == len(managers) - 1:  # the last one works shifts, two days on, two off
                 form.update(base_kind="shift", base="1 800",
                             shifts=", ".join(str(d) for d in range(1, m.last.day + 1) if (d - 1) % 4 < 2))
