@@ -1,6 +1,7 @@
 """Demo payroll: this month's and last month's plans for the demo managers, set near what each
-sold the month before (so KPIs land around 0.8-1.2), one manager paid per shift with shifts,
-and a few bonus cards sold this month (sale lines of the «Бонусные карты» group)."""
+sold that month (so KPIs land around 0.8-1.2), one manager paid per shift with shifts, a few
+bonus cards sold this month (sale lines of the «Бонусные карты» group), and last month closed
+with one correction line."""
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,7 @@ from decimal import Decimal
 
 from appliance import parts, settings
 from appliance.clock import local_to_utc, shop_date
-from appliance.payroll import kpi, plans
+from appliance.payroll import closing, kpi, plans
 from appliance.payroll.plans import Month
 from db.models.catalog import Product
 from db.models.sales import Sale, SaleLine
@@ -19,11 +20,11 @@ CARD_PRICE_KOP = 50_000
 
 
 def _cards(rng: random.Random, month: Month, today: dt.date) -> None:
-    """Bonus cards sold on some of this month's receipts."""
+    """Bonus cards sold on some of this and last month's receipts."""
     group = (settings.get().get("payroll", "bonus_card_groups") or "Бонусные карты").split(",")[0].strip()
     card = Product.create(article="BK-500", article_key=parts.article_key("BK-500"), name="Бонусная карта",
                           group=group, price_kop=CARD_PRICE_KOP)
-    start = local_to_utc(dt.datetime.combine(month.first, dt.time()))
+    start = local_to_utc(dt.datetime.combine(month.shifted(-1).first, dt.time()))
     for sale in Sale.select().where(Sale.kind == "parts", Sale.date >= start, Sale.manager.is_null(False)):
         if shop_date(sale.date) <= today and rng.random() < 0.25:
             SaleLine.create(sale=sale, product=card, article=card.article, name=card.name, qty=1,
@@ -62,3 +63,6 @@ def build(rng: random.Random, now: dt.datetime) -> None:
                 form.update(base_kind="shift", base="1 800",
                             shifts=", ".join(str(d) for d in range(1, m.last.day + 1) if (d - 1) % 4 < 2))
             plans.save_plan(m, person.id, plans.parse_plan(form, m), owner)
+    # last month is closed, with one correction line, so the snapshot page has something to show
+    closing.close_month(month.shifted(-1), owner)
+    closing.add_correction(month.shifted(-1), managers[0].id, 150_000, "премия за инвентаризацию", owner)

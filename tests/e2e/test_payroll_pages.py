@@ -53,6 +53,9 @@ def test_owner_table_and_manager_tile(demo_server, page):
         assert name in table
     assert "₽" in table and "план не задан" not in table.split("Кузьмина")[1].split("\n")[0]
     screenshot(page, "payroll-owner")
+    page.goto(f"{demo_server}/payroll?month=2026-10")
+    assert "(закрыт)" in page.inner_text("h1") and "премия за инвентаризацию" in page.inner_text("#payroll-table")
+    screenshot(page, "payroll-closed")
     page.click("text=Выйти") if page.locator("text=Выйти").count() else page.goto(f"{demo_server}/logout")
     page.context.clear_cookies()
     _login(page, demo_server, "manager")
