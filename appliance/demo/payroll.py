@@ -61,7 +61,8 @@ def build(rng: random.Random, now: dt.datetime) -> None:
                     "plan_cards": str(max(2, int(sold.cards * pace * factor)))}
             if i == len(managers) - 1:  # the last one works shifts, two days on, two off
                 form.update(base_kind="shift", base="1 800",
-                            shifts=", ".join(str(d) for d in range(1, m.last.day + 1) if (d - 1) % 4 < 2))
+                            shifts=", ".join(f"{d}-{d + 1}" if d < m.last.day else str(d)
+                                             for d in range(1, m.last.day + 1, 4)))
             plans.save_plan(m, person.id, plans.parse_plan(form, m), owner)
     # last month is closed, with one correction line, so the snapshot page has something to show
     closing.close_month(month.shifted(-1), owner)

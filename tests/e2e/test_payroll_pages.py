@@ -53,6 +53,11 @@ def test_owner_table_and_manager_tile(demo_server, page):
         assert name in table
     assert "₽" in table and "план не задан" not in table.split("Кузьмина")[1].split("\n")[0]
     screenshot(page, "payroll-owner")
+    page.click("#payroll-table >> text=изменить")
+    page.fill("input[name=base]", "сорок")
+    page.click("text=Сохранить план")
+    assert "Оклад, ₽: «сорок» — не число" in page.inner_text(".error")
+    screenshot(page, "payroll-plan-refused")
     page.goto(f"{demo_server}/payroll?month=2026-10")
     assert "(закрыт)" in page.inner_text("h1") and "премия за инвентаризацию" in page.inner_text("#payroll-table")
     screenshot(page, "payroll-closed")
