@@ -37,9 +37,7 @@ def _page(month, error=None, field=None, form=None, status=200):
     everyone = permissions.can(actor(), "payroll.view_all")
     shut = closing.closed(month)
     figures = None if shut else kpi.seen_by(month, actor())
-    snapshot_rows = []
-    if shut:
-        snapshot_rows = [r for r in shut.figures["rows"] if everyone or r["staff_id"] == actor().id]
+    snapshot_rows = shut.rows_seen_by(actor()) if shut else []
     scale = plans.scale_of(month)
     steps = scale.steps + [(None, None)] * (plans.SCALE_ROWS - len(scale.steps))
     return render_template("payroll/month.html", month=month, figures=figures, closed=shut, everyone=everyone,
@@ -145,6 +143,15 @@ def kpi_pct(ratio) -> str:
     if ratio is None:
         return "—"
     return f"{(Decimal(ratio) * 100).quantize(Decimal(1))}\u00a0%"
+
+
+@bp.app_template_filter("kpi_class")
+def kpi_class(ratio) -> str:
+    """The colour of a KPI: red below 0.9 of the plan to date, green from 1."""
+    if ratio is None:
+        return ""
+    value = Decimal(ratio)
+    return "low" if value < Decimal("0.9") else "good" if value >= 1 else ""
 
 
 @bp.app_template_filter("coef")

@@ -22,6 +22,13 @@ class Closed:
     figures: dict  # the snapshot as stored
     corrections: list[PayCorrection]
 
+    def rows_seen_by(self, actor) -> list[dict]:
+        """The snapshot's rows `actor` may see: all with `payroll.view_all`, else their own."""
+        if permissions.can(actor, "payroll.view_all"):
+            return self.figures["rows"]
+        permissions.require(actor, "payroll.own")
+        return [r for r in self.figures["rows"] if r["staff_id"] == actor.id]
+
     def corrections_of(self, staff_id: int) -> list[PayCorrection]:
         return [c for c in self.corrections if c.staff_id == staff_id]
 

@@ -148,3 +148,24 @@ def test_manager_sees_own_closed_row_only(november, client):
         anna = login_as(client, "manager")
         page = _text(anna.get("/payroll?month=2026-11"))
         assert "Соколова" in page and "Петров" not in page and "Корректировка" not in page
+
+
+def test_refusals_without_a_500(november, client, shop_clock):
+    shop_clock.move_to(dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC))
+    anna = login_as(client, "manager")
+    assert anna.post("/payroll/2026-11/close").status_code == 403
+    assert anna.post("/payroll/2026-11/scale", {"weight-personal": "1"}).status_code == 403
+    client.get("/logout")
+    owner = login_as(client, "owner")
+    early = owner.post("/payroll/2026-11/corrections", {"staff": november["anna"].id, "amount": "100", "reason": "x"})
+    assert early.status_code == 422 and "не закрыт" in _text(early)
+    assert owner.post("/payroll/2026-11/close").status_code == 302
+    for form, message in (({"staff": "abc", "amount": "100", "reason": "x"}, "Сотрудник: выберите из списка"),
+                          ({"staff": "999999", "amount": "100", "reason": "x"}, "Сотрудник: выберите менеджера"),
+                          ({"staff": november["anna"].id, "amount": "1e400", "reason": "x"}, "Сумма, ₽"),
+                          ({"staff": november["anna"].id, "amount": "100", "reason": ""}, "Причина: заполните поле")):
+        response = owner.post("/payroll/2026-11/corrections", form)
+        assert response.status_code == 422 and message in _text(response), form
+    assert not PayCorrection.select().exists()
+    bad_scale = owner.post("/payroll/2026-12/scale", {"kpi_from-0": "0", "coef-0": "1", "weight-shop": "много"})
+    assert bad_scale.status_code == 422 and "Вес «продажи магазина»" in _text(bad_scale)
