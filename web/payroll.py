@@ -154,6 +154,12 @@ def kpi_class(ratio) -> str:
     return "low" if value < Decimal("0.9") else "good" if value >= 1 else ""
 
 
+@bp.app_template_filter("round_kop")
+def round_kop(value) -> int | None:
+    """A plan to date (Decimal kopecks) as whole kopecks for the money filter."""
+    return None if value is None else kpi.kop(Decimal(value))
+
+
 @bp.app_template_filter("coef")
 def coef(value) -> str:
     """0.840 -> «0,84»."""

@@ -43,7 +43,7 @@ def test_manager_sees_only_own_row_and_the_tile(november, client):
     start = _text(anna.get("/customers"))
     tile = start[start.index('id="my-plan"'):start.index("</section>")]
     assert "Мой план сегодня" in tile
-    assert "119\u00a0%" in tile  # personal KPI 95 000 / 80 000
+    assert "119\u00a0%" in tile and "план на сегодня 80\u00a0000\u00a0₽" in tile  # personal KPI 95 000 / 80 000
     assert "13\u00a0338\u00a0₽" in tile and "155\u00a0000\u00a0₽" in tile  # pay to date, left to the month's plan
     assert anna.get(f"/payroll/2026-11/plan/{november['anna'].id}").status_code == 403
 
