@@ -114,6 +114,11 @@ _row("loyalty.view", "смотреть бонусные карты, баланс
 _row("loyalty.issue", "выдавать бонусные карты", manager=True)
 _row("loyalty.redeem", "списывать баллы в оплату продажи", manager=True)
 _row("loyalty.correct", "корректировать баллы вручную (с причиной)")
+# --- payroll
+_row("payroll.own", "видеть свой план и свою зарплату на сегодня", manager=True)
+_row("payroll.view_all", "видеть планы и зарплату всех менеджеров")
+_row("payroll.edit", "задавать планы, оклады, проценты и шкалу KPI")
+_row("payroll.close", "закрывать месяц и добавлять корректировки зарплаты")
 _row("audit.view", "смотреть журнал изменений")
 _row("staff.manage", "добавлять и отключать сотрудников")
 

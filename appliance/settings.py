@@ -104,6 +104,15 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "send_minutes": "5",  # how often the worker looks for requests due
         "callback_reasons": "срок заказа; не дозвонились; не было в наличии; качество ремонта; цена; другое",
     },
+    "payroll": {
+        # Bonus cards sold: sale lines of these articles (comma-separated) or of these 1C product groups.
+        "bonus_card_articles": "",
+        "bonus_card_groups": "Бонусные карты",
+        # Default KPI → coefficient scale ("from KPI: coefficient; ..."), the owner changes it per month.
+        "coefficients": "0: 0.5; 0.5: 0.6; 0.7: 0.8; 0.9: 0.9; 1.0: 1.0; 1.1: 1.1; 1.2: 1.2",
+        # Default weight of each KPI in the coefficient (shop sales, personal sales, average check, bonus cards).
+        "weights": "shop: 1; personal: 2; check: 1; cards: 1",
+    },
     "suppliers": {
         # Suppliers themselves are [supplier:<code>] sections (see appliance/suppliers/registry.py).
         "connect_timeout": "3.05",  # seconds to open a connection to a supplier API

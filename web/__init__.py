@@ -37,6 +37,7 @@ BLUEPRINTS = [
     "web.ratings",
     "web.loyalty",
     "web.calls",
+    "web.payroll",
 ]
 
 

@@ -22,6 +22,7 @@ COMMAND_MODULES: list[str] = [
     "appliance.cli.ratings",
     "appliance.cli.loyalty",
     "appliance.cli.calls",
+    "appliance.cli.payroll",
 ]
 
 

@@ -29,6 +29,7 @@ DEMO_STEPS: list[str] = [
     "appliance.demo.workshop:build",
     "appliance.demo.ratings:build",
     "appliance.demo.calls:build",
+    "appliance.demo.payroll:build",
 ]
 
 SEED = 20261122

@@ -67,6 +67,7 @@ def _url_values() -> dict:
         "match_id": _first(ReceiptMatch), "message_id": _first(SmsMessage), "member_id": _first(AnalogMember),
         "item_id": _first(MandatoryItem), "wo_id": _first(WorkOrder), "booking_id": _first(Booking),
         "token_id": _first(DeviceToken), "name": "job-000001.png", "filename": "app.css",
+        "month_key": "2026-11",
         "sms.save_template:code": "arrival", "stock.supplier_form:code": "s1", "stock.supplier_check:code": "s1",
     }
 
@@ -200,6 +201,12 @@ def _valid_forms(values: dict) -> list[tuple[str, dict, bool]]:
                                   "concurrency": "2", "rate_limit": "5", "options": ""}, False),
         (f"/exchange/consumables/{values['group_id']}", {"interval_days": "180", "product_groups": "Масла",
                                                           "keywords": "масло"}, False),
+        (f"/payroll/2026-11/plan/{Staff.get(Staff.username == 'petrov').id}",
+         {"base_kind": "shift", "base": "2 000", "parts_percent": "4,5", "repairs_percent": "2", "plan_shop": "900 000",
+          "plan_personal": "200 000", "plan_check": "3 000", "plan_cards": "10", "shifts": "1-3, 7",
+          "left_on": "20.11.2026"}, False),
+        ("/payroll/2026-12/scale", {"kpi_from-0": "0", "coef-0": "0,5", "kpi_from-1": "1", "coef-1": "1,2",
+                                    "weight-shop": "1", "weight-personal": "2"}, False),
     ]
 
 

@@ -17,6 +17,9 @@ from appliance.customers import PhoneInput, VehicleInput
 from appliance.errors import InputError
 from appliance.orders import orders as orders_mod
 from appliance.orders import slips
+from appliance.payroll import kpi as payroll_kpi
+from appliance.payroll import plans as payroll_plans
+from appliance.payroll.plans import Month
 from appliance.permissions import TABLE, PermissionDenied
 from appliance.workshop import bookings, devices, work_orders
 from db.models.staff import ROLES
@@ -127,6 +130,9 @@ PROBES = {
     "notification.view": lambda w, a: notifications.get_for(w["note"].id, a) is not None,
     "notification.close": lambda w, a: notifications.mark_done(w["note"], a),
     "notification.close_others": lambda w, a: notifications.mark_done(w["taken"], a),
+    "payroll.view_all": lambda w, a: payroll_kpi.everyone(Month(2026, 11), a),
+    "payroll.own": lambda w, a: payroll_kpi.seen_by(Month(2026, 11), a),
+    "payroll.edit": lambda w, a: payroll_plans.save_plan(Month(2026, 11), w["people"]["manager"].id, {}, a),
 }
 
 
