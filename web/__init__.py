@@ -35,6 +35,7 @@ BLUEPRINTS = [
     "web.orders",
     "web.workshop",
     "web.ratings",
+    "web.analytics",
 ]
 
 
