@@ -20,6 +20,7 @@ COMMAND_MODULES: list[str] = [
     "appliance.cli.exchange",
     "appliance.cli.workshop",
     "appliance.cli.ratings",
+    "appliance.cli.analytics",
 ]
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 
@@ -148,3 +149,18 @@ def test_an_empty_period(db, staff, shop_clock):
     assert fig["Покупок запчастей на покупателя"].value is None and fig["Чеков запчастей"].value == 0
     assert fig["Запчасти"].value is None and fig["Запчасти"].growth_prev is None
     assert fig["Ремонт"].value is None and fig["Выкуп"].value is None and fig["Средняя оценка"].value is None
+
+
+def test_cli(shop, capsys):
+    from appliance.cli import main as cli_main
+
+    assert cli_main(["analytics", "show", "--period", "custom", "--from", "01.11.2026", "--to", "30.11.2026",
+                     "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    figs = {(t["key"], f["label"]): f for t in data["tiles"] for f in t["figures"]}
+    assert figs[("sales", "Запчасти")]["value"] == 750_000 and figs[("sales", "Запчасти")]["growth_previous_pct"] == 275.0
+    assert figs[("sales", "Ремонты")]["growth_previous_pct"] is None
+    assert cli_main(["analytics", "show", "--period", "custom", "--from", "30.11.2026", "--to", "01.11.2026"]) == 2
+    assert "Период перевёрнут" in capsys.readouterr().err
+    assert cli_main(["analytics", "show", "--period", "last_month"]) == 0
+    assert "Звонки: раздел ещё не подключён." in capsys.readouterr().out
