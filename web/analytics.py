@@ -85,8 +85,8 @@ def figure_filter(value, kind: str) -> str:
     """A figure as the owner reads it: «1 500 ₽», «66,7 %», «1,33», «—» when there is none."""
     if value is None:
         return "—"
-    if kind == "money":
-        return formatting.money(value)
+    if kind == "money":  # whole roubles on the dashboard (an average has no meaningful kopecks)
+        return formatting.money(int(round(value / 100)) * 100)
     if kind == "pct":
         return f"{formatting.number(round(float(value), 1))}\u00a0%"
     if kind in ("num", "days", "score"):

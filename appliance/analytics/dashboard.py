@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Callable
 
 from appliance.analytics import calls, charts, customers, orders, ratings, sales, workshop
-from appliance.analytics.base import Table
+from appliance.analytics.base import NO_CAR, Table
 from appliance.analytics.period import Period
 from appliance.analytics.tile import Figure, Tile
 from appliance.errors import InputError
@@ -162,7 +162,7 @@ def build(period: Period, manager_id: int | None = None, with_charts: bool = Tru
 
 
 def _top_models(period: Period, manager_id: int | None, n: int = 5) -> Table:
-    rows = sales.by_model(period, manager_id)[:n]
+    rows = [r for r in sales.by_model(period, manager_id) if r["car"] != NO_CAR][:n]
     return Table("Модели, которые приносят больше всего", ["Марка и модель", "Выручка", "Маржа"],
                  ["text", "money", "money"], [[r["car"], r["total_kop"], r["margin_kop"]] for r in rows], [],
                  sales.MARGIN_NOTE)

@@ -26,6 +26,7 @@ DEMO_STEPS: list[str] = [
     "appliance.demo.orders:build",
     "appliance.demo.workshop:build",
     "appliance.demo.ratings:build",
+    "appliance.demo.analytics:build",
 ]
 
 SEED = 20261122
