@@ -105,6 +105,10 @@ def make(kind: str = "month", first: str = "", last: str = "", today: dt.date | 
     d_first, d_last = parse_date(first, "from"), parse_date(last, "to")
     if d_first is None or d_last is None:
         raise InputError("Для своего периода укажите обе даты: с и по.", "from" if d_first is None else "to")
+    for day, field in ((d_first, "from"), (d_last, "to")):
+        if not 2000 <= day.year <= 2100:
+            raise InputError(f"Дата {day.day:02d}.{day.month:02d}.{day.year:04d}: магазин считает с 2000 по 2100 год.",
+                             field)
     if d_last < d_first:
         raise InputError(f"Период перевёрнут: «с» {d_first:%d.%m.%Y} позже, чем «по» {d_last:%d.%m.%Y}.", "to")
     if shift_months(d_first, 12 * MAX_YEARS) <= d_last:

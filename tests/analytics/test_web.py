@@ -35,7 +35,8 @@ def test_list_behind_a_figure_and_its_csv(shop, client):
 
 @pytest.mark.parametrize(("query", "message"), [
     ("?period=custom&from=30.11.2026&to=01.11.2026", "Период перевёрнут"),
-    ("?period=custom&from=01.01.1990&to=01.01.2026", "Период длиннее 20 лет"),
+    ("?period=custom&from=01.01.2001&to=01.01.2026", "Период длиннее 20 лет"),
+    ("?period=custom&from=0001-01-01&to=01.01.2026", "с 2000 по 2100 год"),
     ("?period=custom&from=завтра&to=01.11.2026", "нужно вида 22.11.2026"),
     ("?period=эпоха", "не знаю"),
 ])
