@@ -119,6 +119,9 @@ _row("payroll.own", "видеть свой план и свою зарплату
 _row("payroll.view_all", "видеть планы и зарплату всех менеджеров")
 _row("payroll.edit", "задавать планы, оклады, проценты и шкалу KPI")
 _row("payroll.close", "закрывать месяц и добавлять корректировки зарплаты")
+# --- analytics (the owner's numbers)
+_row("analytics.view", "смотреть показатели магазина (/analytics), списки за цифрами и выгрузку CSV")
+_row("analytics.own", "смотреть свои показатели («Мои показатели»)", manager=True)
 _row("audit.view", "смотреть журнал изменений")
 _row("staff.manage", "добавлять и отключать сотрудников")
 

@@ -94,6 +94,10 @@ DEFAULTS: dict[str, dict[str, str]] = {
         "tracking_minutes": "30",  # how often the tracking job runs
         "shelf_places": "60",  # numbered places on the orders shelf, given out on arrival
     },
+    "analytics": {
+        "active_months": "12",  # a customer who bought or repaired within this many months is active
+        "top": "20",  # rows in the dashboard's top lists (customers, car models)
+    },
     "ratings": {
         "window": "11:00-20:00",  # shop time when rating requests may go out; outside it they wait
         "repeat_days": "14",  # at most one request per customer in this many days

@@ -38,6 +38,7 @@ BLUEPRINTS = [
     "web.loyalty",
     "web.calls",
     "web.payroll",
+    "web.analytics",
 ]
 
 

@@ -23,6 +23,7 @@ COMMAND_MODULES: list[str] = [
     "appliance.cli.loyalty",
     "appliance.cli.calls",
     "appliance.cli.payroll",
+    "appliance.cli.analytics",
 ]
 
 

@@ -30,6 +30,7 @@ DEMO_STEPS: list[str] = [
     "appliance.demo.ratings:build",
     "appliance.demo.calls:build",
     "appliance.demo.payroll:build",
+    "appliance.demo.analytics:build",
 ]
 
 SEED = 20261122
