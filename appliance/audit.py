@@ -119,6 +119,9 @@ ACTION_LABELS = {
     "loyalty.correct": "скорректировал(а) баллы",
     "ratings.reasons": "изменил(а) причины низких оценок", "ratings.callback": "записал(а) итог звонка по оценке",
     "ratings.accept_late": "принял(а) поздний ответ как оценку", "ratings.review": "разобрал(а) ответ на оценку",
+    "payroll.scale": "изменил(а) шкалу KPI", "payroll.plan_create": "задал(а) план менеджеру",
+    "payroll.plan_edit": "изменил(а) план менеджера", "payroll.close": "закрыл(а) месяц по зарплате",
+    "payroll.correction": "добавил(а) корректировку зарплаты",
 }
 
 OBJECT_LABELS = {
@@ -139,6 +142,8 @@ OBJECT_LABELS = {
     "sale_return": "возврат товара", "sale_return_line": "строка возврата",
     "rating_request": "просьба об оценке", "rating_item": "что оценивали", "rated_staff": "оценённый сотрудник",
     "rating_reply": "ответ на просьбу об оценке", "rating_callback": "звонок по низкой оценке",
+    "manager_plan": "план менеджера", "kpi_scale": "шкала KPI", "closed_month": "закрытый месяц",
+    "pay_correction": "корректировка зарплаты",
 }
 
 # How changed fields are named to a person reading the history. Areas add their fields here.
@@ -166,6 +171,11 @@ FIELD_LABELS = {
     "expected_date": "ожидается", "lines": "позиции", "wish_at": "желаемое время", "reason": "причина", "supplier_ref": "номер у поставщика",
     "amount_kop": "сумма", "extension": "внутренний номер", "outcome": "итог", "reasons": "причины",
     "reply": "ответ", "sale": "чек", "score": "оценка", "quote_at": "дата цены",
+    "pay_total_kop": "зарплата за месяц", "scale": "шкала KPI", "base_kind": "оклад",
+    "base_kop": "оклад, сумма", "parts_percent": "% с продаж запчастей", "repairs_percent": "% с ремонтов",
+    "plan_shop_kop": "план продаж магазина", "plan_personal_kop": "план личных продаж",
+    "plan_check_kop": "план среднего чека", "plan_cards": "план по бонусным картам", "shifts": "смены",
+    "left_on": "последний рабочий день", "month": "месяц", "staff": "сотрудник",
 }
 FIELD_LABELS["name"] = "имя"  # the card's most common change: a customer's name
 
@@ -178,6 +188,7 @@ _KIND_BY_OBJECT = {
     "sms_message": SMS_KINDS, "sms_template": SMS_KINDS,
     "device_token": {"display": "табло мастерской", "website": "сайт"},
 }
+_BASE_KINDS = {"month": "в месяц", "shift": "за смену"}
 _SOURCE_BY_OBJECT = {"booking": BOOKING_SOURCES}
 _MATCH_STATES = {"open": "ждёт решения", "resolved": "отдано в заказ", "dismissed": "отклонено"}
 _STAFF_FIELDS = ("manager", "mechanic", "assignee", "actor", "created_by")
@@ -284,6 +295,8 @@ def value_text(object_type: str, field: str, value, names: _Names | None = None)
         labels = ROLE_LABELS
     elif field == "state" and object_type == "receipt_match":
         labels = _MATCH_STATES
+    elif field == "base_kind":
+        labels = _BASE_KINDS
     if labels and str(value) in labels:
         return labels[str(value)]
     if field in _CUSTOMER_FIELDS and isinstance(value, int):

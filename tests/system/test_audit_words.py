@@ -84,7 +84,7 @@ def test_every_changed_field_written_in_the_code_has_a_russian_name():
 
 # Models whose rows are edited through audit.diff(instance, values): every column a person can change.
 EDITED = ("customer", "vehicle", "order", "work_order", "consumable_group", "supplier_account", "mandatory_item",
-          "reorder_line", "sms_template")
+          "reorder_line", "sms_template", "manager_plan")
 BOOKKEEPING = {"id", "created_at", "updated_at", "version", "created_by", "updated_by", "customer", "vehicle",
                "booking", "sale", "copied_from", "arrival_sms_id", "reminder_sms_id", "slip_job_id", "arrival_sms_at",
                "reminder_sms_at", "arrived_at", "issued_at", "started_at", "finished_at", "handed_over_at", "item",
