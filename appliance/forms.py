@@ -7,6 +7,7 @@ given, so a value a fuzzer or a stale tab sends never reaches SQLite or a loop u
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
 
@@ -137,6 +138,22 @@ def choice(value, field: str, label: str, choices, default: str | None = None) -
     if raw not in choices:
         raise InputError(f"{label}: выберите значение из списка.", field)
     return raw
+
+
+def day(value, field: str, label: str = "Дата") -> dt.date | None:
+    """«22.11.2026» or «22.11.26» (as people type) or «2026-11-22» (as scripts and date inputs
+    send); empty gives None."""
+    if isinstance(value, dt.date):
+        return value
+    raw = str(value if value is not None else "").strip()
+    if not raw:
+        return None
+    for fmt in ("%d.%m.%Y", "%Y-%m-%d", "%d.%m.%y"):
+        try:
+            return dt.datetime.strptime(raw, fmt).date()
+        except ValueError:
+            continue
+    raise InputError(f"{label} «{_clip(raw, 20)}»: нужно вида 22.11.2026.", field)
 
 
 def _clip(value, n: int = 30) -> str:

@@ -7,7 +7,7 @@ import logging
 from huey import crontab
 
 from appliance import settings
-from appliance.purchasing import stock_watch
+from appliance.purchasing import stock_watch, supplier_orders
 from appliance.suppliers import registry
 from jobs import huey
 from jobs.runtime import with_database
@@ -42,14 +42,14 @@ def stock_watch_catch_up():
 @with_database
 def place_supplier_orders():
     """Drain the outbox every minute; a supplier without link is retried with backoff."""
-    return stock_watch.drain_outbox()
+    return supplier_orders.drain_outbox()
 
 
 @huey.periodic_task(crontab(minute="*/15"))
 @huey.lock_task("supplier-status")
 @with_database
 def poll_supplier_statuses():
-    return stock_watch.poll_statuses()
+    return supplier_orders.poll_statuses()
 
 
 @huey.task()

@@ -38,7 +38,7 @@ def _load(order_id: int) -> Order:
 
 def _date_arg(name: str) -> dt.date | None:
     try:
-        return orders_mod.parse_date(request.args.get(name, ""), name)
+        return forms.day(request.args.get(name, ""), name)
     except InputError:
         return None
 

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from markupsafe import Markup
 
-from appliance import settings, sms
+from appliance import forms, settings, sms
 from appliance.errors import InputError
 from appliance.ratings import callbacks, parsing, replies, report, requests
 from web.auth import actor, permission_required
@@ -41,8 +41,8 @@ def score_filter(value) -> str:
 def report_page():
     error = None
     try:
-        first = report.parse_date(request.args.get("from", ""), "from")
-        last = report.parse_date(request.args.get("to", ""), "to")
+        first = forms.day(request.args.get("from", ""), "from")
+        last = forms.day(request.args.get("to", ""), "to")
     except InputError as exc:
         error, first, last = exc.message, None, None
     if first and last and last < first:

@@ -13,7 +13,8 @@ from markupsafe import Markup
 from appliance import forms, text_files
 from appliance.clock import to_local
 from appliance.errors import InputError
-from appliance.purchasing import analogs, price_check, stock_watch
+from appliance.purchasing import analogs, price_check, stock_watch, supplier_orders
+from appliance.purchasing import mandatory as mandatory_list
 from appliance.purchasing import reorder as reorder_reads
 from appliance.suppliers import link, registry
 from db.models.suppliers import MandatoryItem, ReorderLine, SupplierAccount
@@ -120,7 +121,7 @@ def _row(line: ReorderLine):
 def order_selected():
     ids = request.form.getlist("line")
     try:
-        orders = stock_watch.order_selected(ids, actor())
+        orders = supplier_orders.order_selected(ids, actor())
     except InputError as e:
         flash(e.message, "error")
         return redirect(url_for(".reorder"))
@@ -148,15 +149,15 @@ def mandatory():
     if request.method == "POST":
         form = request.form
         try:
-            item = stock_watch.save_item(form, actor())
+            item = mandatory_list.save_item(form, actor())
             flash(f"{item.article} {item.brand} добавлен в список обязательного наличия", "success")
             return redirect(url_for(".mandatory"))
         except InputError as e:
             flash(e.message, "error")
             refused = True
     q = request.args.get("q", "").strip()
-    return render_template("stock/mandatory.html", items=stock_watch.mandatory_items(q), q=q, form=form,
-                           total=stock_watch.mandatory_count()), (422 if refused else 200)
+    return render_template("stock/mandatory.html", items=mandatory_list.mandatory_items(q), q=q, form=form,
+                           total=mandatory_list.mandatory_count()), (422 if refused else 200)
 
 
 @bp.route("/stock/mandatory/<int:item_id>", methods=["POST"])
@@ -166,11 +167,11 @@ def mandatory_edit(item_id: int):
     if item is None:
         abort(404)
     if request.form.get("action") == "remove":
-        stock_watch.remove_item(item_id, actor())
+        mandatory_list.remove_item(item_id, actor())
         flash(f"{item.article} убран из списка", "success")
         return redirect(url_for(".mandatory"))
     try:
-        stock_watch.save_item(request.form, actor(), item=item)
+        mandatory_list.save_item(request.form, actor(), item=item)
         flash(f"{item.article}: сохранено", "success")
     except InputError as e:
         flash(e.message, "error")
@@ -182,7 +183,7 @@ def mandatory_edit(item_id: int):
 def mandatory_import():
     text = _uploaded_text()
     try:
-        n = stock_watch.import_mandatory_csv(text, actor())
+        n = mandatory_list.import_mandatory_csv(text, actor())
         flash(f"Загружено позиций: {n}", "success")
     except InputError as e:
         log.warning("mandatory list import refused: %s", e.message)
@@ -193,7 +194,7 @@ def mandatory_import():
 @bp.route("/stock/mandatory.csv")
 @permission_required("stock.use")
 def mandatory_export():
-    body = stock_watch.export_mandatory_csv().encode("cp1251", errors="replace")
+    body = mandatory_list.export_mandatory_csv().encode("cp1251", errors="replace")
     return Response(body, mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=mandatory.csv"})
 

@@ -13,6 +13,7 @@ import calendar
 import dataclasses
 import datetime as dt
 
+from appliance import forms
 from appliance.clock import days_span, local_today
 from appliance.errors import InputError
 
@@ -74,17 +75,6 @@ def _shift_last(day: dt.date, months: int) -> dt.date:
     return _month_end(shifted) if day == _month_end(day) else shifted
 
 
-def parse_date(raw: str, field: str) -> dt.date | None:
-    """«22.11.2026» (as people type) or «2026-11-22» (as scripts do); empty -> None."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    raise InputError(f"Дата «{raw[:20]}»: нужно вида 22.11.2026.", field)
 
 
 def make(kind: str = "month", first: str = "", last: str = "", today: dt.date | None = None) -> Period:
@@ -102,7 +92,7 @@ def make(kind: str = "month", first: str = "", last: str = "", today: dt.date | 
         return Period(dt.date(today.year, 1, 1), today, kind)
     if kind != "custom":
         raise InputError(f"Период «{kind[:20]}» не знаю: выберите месяц, квартал, год или свой.", "period")
-    d_first, d_last = parse_date(first, "from"), parse_date(last, "to")
+    d_first, d_last = forms.day(first, "from"), forms.day(last, "to")
     if d_first is None or d_last is None:
         raise InputError("Для своего периода укажите обе даты: с и по.", "from" if d_first is None else "to")
     for day, field in ((d_first, "from"), (d_last, "to")):

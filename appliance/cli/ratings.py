@@ -38,12 +38,13 @@ def _line(f) -> str:
 
 
 def cmd_report(args) -> int:
+    from appliance import forms
     from appliance.errors import InputError
     from appliance.ratings import report
 
     _open_db()
     try:
-        first, last = report.parse_date(args.date_from, "from"), report.parse_date(args.date_to, "to")
+        first, last = forms.day(args.date_from, "from"), forms.day(args.date_to, "to")
     except InputError as exc:
         print(exc.message, file=sys.stderr)
         return 2

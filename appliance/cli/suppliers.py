@@ -41,12 +41,12 @@ def cmd_price_check(args) -> int:
 
 
 def cmd_stock_check(args) -> int:
-    from appliance.purchasing import stock_watch
+    from appliance.purchasing import stock_watch, supplier_orders
 
     _open_db()
     summary = stock_watch.run(kind="manual")  # a person ran it (from the command line): «Проверка вручную»
     print(f"Проверка обязательного наличия: {summary.text_ru()}; запросов к поставщикам: {summary.requests}")
-    placed = stock_watch.drain_outbox()
+    placed = supplier_orders.drain_outbox()
     if any(placed.values()):
         print(f"Заказы поставщикам: отправлено {placed['placed']}, ждут связи {placed['waiting']}, "
               f"не приняты {placed['failed']}")

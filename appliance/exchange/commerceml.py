@@ -23,11 +23,9 @@ Dates in files are the shop's local time, returned naive; the importer converts 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime, time
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import IO
 from xml.etree.ElementTree import ParseError, TreeBuilder
@@ -35,6 +33,25 @@ from xml.etree.ElementTree import ParseError, TreeBuilder
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 from defusedxml.ElementTree import DefusedXMLParser
 
+from appliance.exchange.commerceml_records import (
+    CatalogStart,
+    Document,
+    DocumentLine,
+    Group,
+    Header,
+    Offer,
+    OffersStart,
+    PriceType,
+    Product,
+    Record,
+    Warehouse,
+    norm,
+    paid_amount,
+    parse_datetime,
+    parse_decimal,
+    parse_time,
+    truthy,
+)
 from appliance.exchange.errors import ExchangeFileError
 
 CHUNK = 64 * 1024
@@ -59,202 +76,6 @@ BASE_REQUISITES = {"документ-основание", "документ ос
                    "документ продажи", "чек продажи"}
 POINTS_REQUISITES = {"оплачено баллами", "списано баллов", "оплата баллами", "списано бонусов"}
 PAID_REQUISITES = {"оплачено", "сумма оплаты", "оплачено деньгами"}
-
-
-# ---------------------------------------------------------------- records
-
-
-@dataclass(slots=True)
-class Header:
-    """The root element: schema version and when 1C made the file."""
-
-    version: str
-    generated_at: datetime | None
-
-
-@dataclass(slots=True)
-class Group:
-    onec_id: str
-    name: str
-    parent_id: str | None = None
-
-
-@dataclass(slots=True)
-class Warehouse:
-    onec_id: str
-    name: str
-
-
-@dataclass(slots=True)
-class PriceType:
-    onec_id: str
-    name: str
-    currency: str = ""
-
-
-@dataclass(slots=True)
-class CatalogStart:
-    """``<Каталог>`` began; ``only_changes`` false means the export is complete."""
-
-    onec_id: str
-    only_changes: bool
-
-
-@dataclass(slots=True)
-class Product:
-    onec_id: str
-    article: str
-    name: str
-    brand: str = ""
-    group_ids: list[str] = field(default_factory=list)
-    barcode: str = ""
-    deleted: bool = False
-    line: int = 0
-
-
-@dataclass(slots=True)
-class OffersStart:
-    """``<ПакетПредложений>`` began."""
-
-    onec_id: str
-    only_changes: bool
-
-
-@dataclass(slots=True)
-class Offer:
-    """Price and stock of a product (``onec_id`` may carry ``#variant``)."""
-
-    onec_id: str
-    article: str
-    name: str
-    prices: dict[str, Decimal] = field(default_factory=dict)  # price type id -> price per unit
-    quantity: Decimal | None = None  # total over warehouses, None when the file has no stock
-    per_warehouse: dict[str, Decimal] = field(default_factory=dict)  # warehouse id -> qty
-    deleted: bool = False
-    line: int = 0
-
-    @property
-    def product_id(self) -> str:
-        return self.onec_id.split("#", 1)[0]
-
-
-@dataclass(slots=True)
-class DocumentLine:
-    onec_id: str
-    article: str
-    name: str
-    brand: str
-    quantity: Decimal
-    price: Decimal | None
-    amount: Decimal | None
-
-
-@dataclass(slots=True)
-class Document:
-    """A ``<Документ>``: kind is ``sale``, ``return``, ``receipt`` or ``other``."""
-
-    onec_id: str
-    number: str
-    date: datetime
-    operation: str
-    role: str
-    kind: str
-    total: Decimal | None
-    counterparty: str = ""
-    phones: list[str] = field(default_factory=list)
-    card: str = ""
-    manager: str = ""
-    warehouse: str = ""
-    comment: str = ""
-    deleted: bool = False
-    posted: bool = True
-    lines: list[DocumentLine] = field(default_factory=list)
-    line: int = 0
-    base: str = ""  # a return: the sale it returns goods of
-    points: Decimal | None = None  # a sale: paid with bonus points
-    paid: Decimal | None = None  # a sale: money paid so far, when 1C says
-
-
-Record = Header | Group | Warehouse | PriceType | CatalogStart | Product | OffersStart | Offer | Document
-
-
-# ---------------------------------------------------------------- value parsing
-
-
-def parse_decimal(text: str | None, where: str, line: int = 0) -> Decimal | None:
-    """A number as 1C writes it: ``1234.5``, ``1 234,5`` (decimal comma, nbsp groups)."""
-    if text is None:
-        return None
-    s = text.strip().replace("\u00a0", "").replace("\u202f", "").replace(" ", "")
-    if not s:
-        return None
-    if "," in s and "." in s:
-        s = s.replace(".", "").replace(",", ".") if s.rfind(",") > s.rfind(".") else s.replace(",", "")
-    else:
-        s = s.replace(",", ".")
-    try:
-        value = Decimal(s)
-    except InvalidOperation:
-        raise ExchangeFileError(f"«{text.strip()[:40]}» — не число", line, where) from None
-    if not value.is_finite():
-        raise ExchangeFileError(f"«{text.strip()[:40]}» — не число", line, where)
-    return value
-
-
-_ISO_DT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-_RU_DT = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
-
-
-def parse_datetime(text: str | None, where: str, line: int = 0) -> datetime | None:
-    """ISO dates (``2026-11-20``, ``2026-11-20T14:05:00``) and Russian ``20.11.2026 14:05``."""
-    if text is None or not text.strip():
-        return None
-    s = text.strip()
-    m = _ISO_DT.match(s)
-    if m:
-        y, mo, d = int(m[1]), int(m[2]), int(m[3])
-    else:
-        m = _RU_DT.match(s)
-        if not m:
-            raise ExchangeFileError(f"«{s[:40]}» — не дата", line, where)
-        d, mo, y = int(m[1]), int(m[2]), int(m[3])
-    try:
-        return datetime(y, mo, d, int(m[4] or 0), int(m[5] or 0), int(m[6] or 0))
-    except ValueError:
-        raise ExchangeFileError(f"«{s[:40]}» — такой даты нет", line, where) from None
-
-
-def _parse_time(text: str | None) -> time | None:
-    if not text or not text.strip():
-        return None
-    m = re.match(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?", text.strip())
-    if not m:
-        return None
-    try:
-        return time(int(m[1]), int(m[2]), int(m[3] or 0))
-    except ValueError:
-        return None
-
-
-def _truthy(text: str | None) -> bool:
-    return (text or "").strip().lower() in {"true", "1", "да", "истина"}
-
-
-def _paid(text: str, where: str, line: int) -> Decimal | None:
-    """«Оплачено»: a sum, or a flag some configurations write (да/true: paid, нет/false: nothing yet)."""
-    flag = (text or "").strip().lower()
-    if flag in {"true", "да", "истина", ""}:
-        return None
-    if flag in {"false", "нет", "ложь"}:
-        return Decimal(0)
-    return parse_decimal(text, where, line)
-
-
-def _norm(text: str | None) -> str:
-    return " ".join((text or "").replace("ё", "е").replace("Ё", "Е").split()).lower()
-
-
-# ---------------------------------------------------------------- hardened streaming core
 
 
 def _local(tag: str) -> str:
@@ -393,7 +214,7 @@ def _requisites(elem) -> dict[str, str]:
     if box is None:
         return out
     for req in box:
-        name = _norm(_text(req, "Наименование"))
+        name = norm(_text(req, "Наименование"))
         if name:
             out[name] = _text(req, "Значение")
     return out
@@ -453,9 +274,9 @@ class CommerceMLReader:
                 stack.append(elem)
                 names.append(name)
                 if name == "Каталог" and elem.get("СодержитТолькоИзменения") is not None:
-                    yield CatalogStart("", _truthy(elem.get("СодержитТолькоИзменения")))
+                    yield CatalogStart("", truthy(elem.get("СодержитТолькоИзменения")))
                 elif name == "ПакетПредложений" and elem.get("СодержитТолькоИзменения") is not None:
-                    yield OffersStart("", _truthy(elem.get("СодержитТолькоИзменения")))
+                    yield OffersStart("", truthy(elem.get("СодержитТолькоИзменения")))
                 continue
 
             stack.pop()
@@ -490,7 +311,7 @@ class CommerceMLReader:
                 self._property(elem)
                 drop = True
             elif name == "СодержитТолькоИзменения" and parent in ("Каталог", "ПакетПредложений"):
-                only = _truthy(elem.text)
+                only = truthy(elem.text)
                 record = CatalogStart("", only) if parent == "Каталог" else OffersStart("", only)
             elif name in ("Классификатор",):
                 drop = True
@@ -517,7 +338,7 @@ class CommerceMLReader:
 
     def _property(self, elem) -> None:
         pid = _text(elem, "Ид")
-        if _norm(_text(elem, "Наименование")) in BRAND_PROPERTY_NAMES and pid:
+        if norm(_text(elem, "Наименование")) in BRAND_PROPERTY_NAMES and pid:
             self._brand_props.add(pid)
             variants = _child(elem, "ВариантыЗначений")
             if variants is not None:
@@ -556,7 +377,7 @@ class CommerceMLReader:
             brand=self._brand(elem),
             group_ids=[g for g in group_ids if g],
             barcode=_text(elem, "Штрихкод"),
-            deleted=_norm(status) == "удален" or _truthy(_text(elem, "ПометкаУдаления")),
+            deleted=norm(status) == "удален" or truthy(_text(elem, "ПометкаУдаления")),
             line=line,
         )
 
@@ -603,7 +424,7 @@ class CommerceMLReader:
         if offer.quantity is None and offer.per_warehouse:
             offer.quantity = sum(offer.per_warehouse.values(), Decimal(0))
         status = elem.get("Статус", "") or _text(elem, "Статус")
-        offer.deleted = _norm(status) == "удален"
+        offer.deleted = norm(status) == "удален"
         return offer
 
     def _document(self, elem, line: int) -> Document:
@@ -615,7 +436,7 @@ class CommerceMLReader:
         day = parse_datetime(_text(elem, "Дата"), f"{where}, <Дата>", line)
         if day is None:
             raise ExchangeFileError("у документа нет даты", line, f"{where}, <Дата>")
-        at = _parse_time(_text(elem, "Время"))
+        at = parse_time(_text(elem, "Время"))
         if at is not None and day.time() == time(0):
             day = datetime.combine(day.date(), at)
         operation = _text(elem, "ХозОперация")
@@ -633,12 +454,12 @@ class CommerceMLReader:
             card=_first(reqs, CARD_REQUISITES),
             manager=_first(reqs, MANAGER_REQUISITES),
             warehouse=_first(reqs, WAREHOUSE_REQUISITES),
-            deleted=_truthy(reqs.get("пометкаудаления") or reqs.get("пометка удаления")),
-            posted=not ("проведен" in reqs and not _truthy(reqs["проведен"])),
+            deleted=truthy(reqs.get("пометкаудаления") or reqs.get("пометка удаления")),
+            posted=not ("проведен" in reqs and not truthy(reqs["проведен"])),
             line=line,
             base=_first(reqs, BASE_REQUISITES) or _text(elem, "Основание"),
             points=parse_decimal(_first(reqs, POINTS_REQUISITES) or None, f"{where}, «Оплачено баллами»", line),
-            paid=_paid(_first(reqs, PAID_REQUISITES), f"{where}, «Оплачено»", line),
+            paid=paid_amount(_first(reqs, PAID_REQUISITES), f"{where}, «Оплачено»", line),
         )
         phone = _first(reqs, PHONE_REQUISITES)
         if phone:
@@ -646,7 +467,7 @@ class CommerceMLReader:
         parties = _child(elem, "Контрагенты")
         if parties is not None:
             for party in _children(parties, "Контрагент"):
-                party_role = _norm(_text(party, "Роль"))
+                party_role = norm(_text(party, "Роль"))
                 if party_role in ("продавец",) and doc.kind == "sale":
                     continue
                 doc.counterparty = (_text(party, "Наименование") or _text(party, "ПолноеНаименование")
@@ -654,7 +475,7 @@ class CommerceMLReader:
                 contacts = _child(party, "Контакты")
                 if contacts is not None:
                     for contact in contacts:
-                        kind = _norm(_text(contact, "Тип"))
+                        kind = norm(_text(contact, "Тип"))
                         value = _text(contact, "Значение")
                         if "телефон" in kind and value:
                             doc.phones.append(value)
@@ -693,7 +514,7 @@ def classify_operation(operation: str, role: str) -> str:
     "Отпуск товара" is a sale when we are the seller and a goods receipt when we are the
     buyer (the supplier's shipment to us), as the CommerceML 2 schema defines roles.
     """
-    op, our_role = _norm(operation), _norm(role)
+    op, our_role = norm(operation), norm(role)
     if op in RECEIPT_OPERATIONS:
         return "receipt"
     if op in RETURN_OPERATIONS:

@@ -181,18 +181,6 @@ def parse_money(text, field: str = "price") -> int:
     return value
 
 
-def parse_date(text, field: str = "promised_date") -> dt.date | None:
-    if isinstance(text, dt.date):
-        return text
-    raw = (text or "").strip()
-    if not raw:
-        return None
-    for fmt in ("%Y-%m-%d", "%d.%m.%Y", "%d.%m.%y"):
-        try:
-            return dt.datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    raise InputError(f"«{text}» — не дата. Формат: 25.11.2026.", field)
 
 
 def _int(value, field: str, label: str) -> int | None:
@@ -241,7 +229,7 @@ def create_order(customer: Customer, lines: list[LineInput], actor=None, *, mana
     if not items:
         raise InputError("Добавьте хотя бы одну позицию с артикулом.", "article-0")
     cleaned = [clean_line(item, i) for i, item in enumerate(items)]
-    promised = parse_date(promised_date)
+    promised = forms.day(promised_date, "promised_date", "Обещали")
     _check_promise(promised)
     prepay = parse_money(prepayment, "prepayment")
     comment = forms.text(comment, "comment", "Комментарий", forms.NOTE_LEN, multiline=True)
@@ -302,7 +290,7 @@ def update_order(order: Order, actor, *, version: int | None = None, promised_da
             raise StaleEdit("Заказ уже изменил кто-то другой. Откройте его заново и повторите.")
         values = {}
         if promised_date is not None:
-            promised = parse_date(promised_date)
+            promised = forms.day(promised_date, "promised_date", "Обещали")
             if promised is None:
                 raise InputError("Укажите обещанную дату.", "promised_date")
             if promised != current.promised_date:

@@ -7,9 +7,8 @@ sales history (``appliance.purchasing.quantity``) and written to the position's 
 ``ReorderLine`` with the reasoning. A price far above its usual median is flagged "wait".
 
 When suppliers cannot be reached, lines keep state ``waiting_link`` and ``catch_up`` (a
-frequent job) prices them once a link is back. Ticked lines become one supplier order per
-supplier in the outbox (``SupplierOrder`` rows in ``queued``); ``drain_outbox`` places them
-through the adapters and records the supplier's refs; ``poll_statuses`` follows them.
+frequent job) prices them once a link is back. Ticked lines become supplier orders
+(``appliance.purchasing.supplier_orders``); the list itself is ``appliance.purchasing.mandatory``.
 """
 
 from __future__ import annotations
@@ -24,22 +23,19 @@ from dataclasses import dataclass
 
 import peewee
 
-from appliance import audit, forms, settings
+from appliance import audit, settings
 from appliance.clock import shop_date, to_local, utcnow, whole_days_before
 from appliance.errors import InputError
 from appliance.orders.lines import money_text as format_money
 from appliance.orders.stock import stock_on_order
 from appliance.parts import article_key, brand_key
 from appliance.purchasing import analogs, price_check
+from appliance.purchasing.mandatory import item_matches
 from appliance.purchasing.quantity import SalesStats, compute_need, is_high_price, median_best_price
 from appliance.suppliers import registry
 from appliance.suppliers.base import (
-    LinkDown,
     Offer,
-    OrderLine,
-    OrderRejected,
     SupplierAdapter,
-    SupplierError,
 )
 from db import write_transaction
 from db.models.sales import Sale, SaleLine
@@ -514,7 +510,7 @@ def reorder_lines(state: str = "", supplier: str = "", search: str = "", show_al
     if supplier:
         q = q.where(ReorderLine.supplier == supplier)
     if search:
-        q = q.where(_item_matches(search))
+        q = q.where(item_matches(search))
     order = {s: i for i, s in enumerate((*TO_BUY_STATES, "on_order", "enough", "analog"))}
     return sorted(q, key=lambda ln: (order.get(ln.state, 9), ln.supplier, ln.item.article))
 
@@ -537,279 +533,3 @@ def set_qty(line_id: int, qty: int, actor=None) -> ReorderLine:
             line.save()
             audit.record(actor, "reorder.qty", line, changes)
     return line
-
-
-def order_selected(line_ids: Iterable[int], actor=None) -> list[SupplierOrder]:
-    """Ticked lines -> one queued supplier order per supplier (the outbox), atomically."""
-    ids = forms.row_ids(line_ids)
-    if not ids:
-        raise InputError("Отметьте строки, которые нужно заказать")
-    now = utcnow()
-    orders: list[SupplierOrder] = []
-    with write_transaction():
-        lines = list(ReorderLine.select(ReorderLine, MandatoryItem).join(MandatoryItem)
-                     .where(ReorderLine.id.in_(ids)).order_by(ReorderLine.id))
-        skipped = [ln for ln in lines if ln.status != "open" or not ln.supplier or ln.qty <= 0]
-        if skipped:
-            names = ", ".join(ln.item.article for ln in skipped[:5])
-            raise InputError(f"Эти строки нельзя заказать (нет поставщика или уже заказаны): {names}")
-        by_supplier: dict[str, list[ReorderLine]] = defaultdict(list)
-        for ln in lines:
-            by_supplier[ln.supplier].append(ln)
-        for code, group in sorted(by_supplier.items()):
-            order = SupplierOrder.create(supplier=code, status="queued", source="stock", created_by=actor,
-                                         created_at=now, next_attempt_at=now)
-            for ln in group:
-                SupplierOrderLine.create(
-                    order=order, reorder_line=ln, article=ln.offer_article or ln.item.article,
-                    brand=ln.offer_brand or ln.item.brand, article_key=ln.item.article_key,
-                    brand_key=ln.item.brand_key, name=ln.offer_name or ln.item.name,
-                    offer_key=ln.offer_key, qty=ln.qty, price_kop=ln.price_kop, status="queued", updated_at=now)
-                ln.status, ln.order, ln.ticked, ln.updated_at = "ordered", order, False, now
-                ln.save()
-            audit.record(actor, "supplier_order.create", order,
-                         {"lines": (None, ", ".join(f"{ln.item.article} x{ln.qty}" for ln in group))})
-            orders.append(order)
-    return orders
-
-
-def drain_outbox(now: dt.datetime | None = None, limit: int = 50) -> dict[str, int]:
-    """Place queued supplier orders; a link that is down leaves them queued for later."""
-    now = now or utcnow()
-    result = {"placed": 0, "waiting": 0, "failed": 0}
-    due = list(SupplierOrder.select()
-               .where(SupplierOrder.status.in_(("queued", "placing"))
-                      & (SupplierOrder.next_attempt_at.is_null() | (SupplierOrder.next_attempt_at <= now)))
-               .order_by(SupplierOrder.id).limit(limit))
-    for order in due:
-        # claim it (another worker or `prilavok stock-check` may drain at the same time); a
-        # claim left by a crash expires and the order is sent again with the same client
-        # reference, which the supplier de-duplicates
-        claimed = (SupplierOrder.update(status="placing", next_attempt_at=now + dt.timedelta(minutes=10))
-                   .where((SupplierOrder.id == order.id) & (SupplierOrder.status == order.status)
-                          & (SupplierOrder.next_attempt_at.is_null()
-                             | (SupplierOrder.next_attempt_at == order.next_attempt_at)))
-                   .execute())
-        if not claimed:
-            continue
-        order = SupplierOrder.get_by_id(order.id)
-        try:
-            adapter = registry.get(order.supplier)
-        except KeyError:
-            _fail(order, f"поставщик {order.supplier} не настроен", now)
-            result["failed"] += 1
-            continue
-        lines = list(order.lines.order_by(SupplierOrderLine.id))
-        request = [OrderLine(article=ln.article, brand=ln.brand, qty=ln.qty, offer_key=ln.offer_key,
-                             price_kop=ln.price_kop, ref=str(ln.id)) for ln in lines]
-        try:
-            ref = adapter.place_order(request, client_ref=order.client_ref)
-        except LinkDown as e:
-            order.status = "queued"
-            order.attempts += 1
-            order.next_attempt_at = now + dt.timedelta(minutes=min(30, 2 ** min(order.attempts, 5)))
-            order.last_error = f"нет связи: {e.detail}"[:500]
-            order.save()
-            result["waiting"] += 1
-            continue
-        except (OrderRejected, SupplierError) as e:
-            _fail(order, e.message_ru, now)
-            result["failed"] += 1
-            continue
-        with write_transaction():
-            order.status, order.ref, order.placed_at = "placed", ref.ref, now
-            order.attempts += 1
-            order.last_error = ""
-            order.save()
-            _apply_statuses(lines, ref.lines, now)
-        audit.record(None, "supplier_order.placed", order, {"ref": ("", ref.ref)})
-        result["placed"] += 1
-    return result
-
-
-def _fail(order: SupplierOrder, message: str, now: dt.datetime) -> None:
-    from appliance import notifications
-
-    with write_transaction():
-        order.status, order.last_error = "failed", message[:500]
-        order.save()
-        SupplierOrderLine.update(status="refused", reason=message[:500], updated_at=now).where(
-            SupplierOrderLine.order == order).execute()
-        ReorderLine.update(status="open", order=None).where(ReorderLine.order == order).execute()
-    notifications.raise_notification(
-        "order_problem", f"supplier_order:{order.id}", f"Заказ поставщику {order.supplier} не принят",
-        body=message, url="/stock/reorder")
-
-
-def _apply_statuses(lines: list[SupplierOrderLine], statuses, now: dt.datetime) -> list[SupplierOrderLine]:
-    """Match the supplier's line statuses to ours (by our ref, else by article)."""
-    by_ref = {s.ref: s for s in statuses if s.ref}
-    by_article = defaultdict(list)
-    for s in statuses:
-        by_article[article_key(s.article)].append(s)
-    refused = []
-    for ln in lines:
-        st = by_ref.get(str(ln.id)) or (by_article.get(ln.article_key) or [None])[0]
-        if st is None:
-            if ln.status == "queued":
-                ln.status, ln.updated_at = "ordered", now
-                ln.save()
-            continue
-        if st.status != ln.status or st.reason != ln.reason or (st.line_ref and st.line_ref != ln.line_ref):
-            if st.status == "refused" and ln.status != "refused":
-                refused.append(ln)
-            ln.status, ln.reason, ln.updated_at = st.status, st.reason, now
-            ln.line_ref = st.line_ref or ln.line_ref
-            ln.save()
-    if refused:
-        from appliance import notifications
-
-        order = refused[0].order
-        notifications.raise_notification(
-            "order_problem", f"supplier_refusal:{order.id}",
-            f"Отказ поставщика {order.supplier}: {', '.join(ln.article for ln in refused)}",
-            body="; ".join(f"{ln.article}: {ln.reason}" for ln in refused), url="/stock/reorder")
-    return refused
-
-
-def poll_statuses(now: dt.datetime | None = None, limit: int = 100) -> int:
-    """Ask suppliers about placed orders that still have open lines; returns orders polled."""
-    now = now or utcnow()
-    polled = 0
-    orders = list(SupplierOrder.select().where(SupplierOrder.status == "placed")
-                  .order_by(SupplierOrder.polled_at.asc(nulls="first"), SupplierOrder.id).limit(limit))
-    for order in orders:
-        lines = list(order.lines)
-        if all(ln.status in ("shipped", "refused", "received") for ln in lines):
-            order.status = "closed"
-            order.save()
-            continue
-        try:
-            statuses = registry.get(order.supplier).line_status(order.ref)
-        except KeyError:
-            continue
-        except SupplierError as e:
-            log.info("status poll of %s %s: %s", order.supplier, order.ref, e.detail or e)
-            continue
-        with write_transaction():
-            _apply_statuses(lines, statuses, now)
-            order.polled_at = now
-            order.save()
-        polled += 1
-    return polled
-
-
-# -- the mandatory list ------------------------------------------------------------
-
-def _item_matches(search: str):
-    """An article in any spelling ('21.3456' finds 213456) or a piece of the name."""
-    return MandatoryItem.article_key.contains(article_key(search)) | MandatoryItem.name.contains(search)
-
-
-def mandatory_items(search: str = "", limit: int = 500) -> list[MandatoryItem]:
-    q = MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.article)
-    search = (search or "").strip()
-    if search:
-        q = q.where(_item_matches(search))
-    return list(q.limit(limit))
-
-
-def mandatory_count() -> int:
-    return MandatoryItem.select().where(MandatoryItem.active).count()
-
-
-QTY_LABELS = {"min_qty": "Минимум", "target_qty": "Держать", "pack": "Упаковка"}
-
-
-def save_item(data: dict, actor=None, item: MandatoryItem | None = None) -> MandatoryItem:
-    """Add an item, or change `item`: a field the edit form did not send keeps its value."""
-    if item is not None:
-        data = {k: data.get(k, getattr(item, k)) for k in ("article", "brand", "name", *QTY_LABELS)}
-    article = forms.text(data.get("article"), "article", "Артикул", forms.ARTICLE_LEN)
-    brand = forms.text(data.get("brand"), "brand", "Бренд", forms.ARTICLE_LEN)
-    if not article or not article_key(article):
-        raise InputError("Укажите артикул", field="article")
-
-    def num(name, default):
-        return forms.whole(data.get(name), name, QTY_LABELS[name], 0, 100_000, default=default)
-
-    values = dict(article=article, brand=brand, article_key=article_key(article), brand_key=brand_key(brand),
-                  name=forms.text(data.get("name"), "name", "Наименование", forms.NAME_LEN), min_qty=num("min_qty", 1),
-                  target_qty=num("target_qty", None), pack=max(1, num("pack", 1)))
-    now = utcnow()
-    with write_transaction():
-        clash = MandatoryItem.get_or_none((MandatoryItem.article_key == values["article_key"])
-                                          & (MandatoryItem.brand_key == values["brand_key"]))
-        if clash and (item is None or clash.id != item.id):
-            if item is None and not clash.active:
-                item = clash
-                values["active"] = True
-            else:
-                raise InputError(f"{article} {brand} уже есть в списке", field="article")
-        if item is None:
-            item = MandatoryItem.create(created_at=now, **values)
-            audit.record(actor, "mandatory.create", item, {k: (None, v) for k, v in values.items()
-                                                           if k in ("article", "brand", "min_qty")})
-        else:
-            changes = audit.diff(item, values)
-            if changes:
-                item.updated_at = now
-                item.save()
-                audit.record(actor, "mandatory.update", item, changes)
-    return item
-
-
-def remove_item(item_id: int, actor=None) -> None:
-    with write_transaction():
-        item = MandatoryItem.get_by_id(item_id)
-        item.active = False
-        item.updated_at = utcnow()
-        item.save()
-        ReorderLine.delete().where((ReorderLine.item == item) & (ReorderLine.status == "open")).execute()
-        audit.record(actor, "mandatory.remove", item, {"active": (True, False)})
-
-
-CSV_HEADER = ["Артикул", "Бренд", "Наименование", "Мин. остаток", "Целевой остаток", "Кратность"]
-
-
-def import_mandatory_csv(text: str, actor=None) -> int:
-    """Rows ``article;brand;name;min;target;pack``; all or nothing."""
-    import csv
-    import io
-
-    try:
-        delim = csv.Sniffer().sniff(text[:2048], delimiters=";,\t").delimiter
-    except csv.Error:
-        delim = ";"
-    rows = list(csv.reader(io.StringIO(text), delimiter=delim))
-    if rows and rows[0] and rows[0][0].strip().lower() in ("артикул", "article"):
-        rows = rows[1:]
-    count = 0
-    with write_transaction():
-        for n, cells in enumerate(rows, start=2):
-            cells = [c.strip() for c in cells] + [""] * 6
-            if not any(cells):
-                continue
-            data = dict(article=cells[0], brand=cells[1], name=cells[2], min_qty=cells[3] or "1",
-                        target_qty=cells[4], pack=cells[5] or "1")
-            existing = MandatoryItem.get_or_none((MandatoryItem.article_key == article_key(cells[0]))
-                                                 & (MandatoryItem.brand_key == brand_key(cells[1])))
-            try:
-                save_item(data, actor, item=existing)
-            except InputError as e:
-                raise InputError(f"Строка {n}: {e.message}", field="file") from e
-            count += 1
-    return count
-
-
-def export_mandatory_csv() -> str:
-    import csv
-    import io
-
-    out = io.StringIO()
-    w = csv.writer(out, delimiter=";", lineterminator="\n")
-    w.writerow(CSV_HEADER)
-    for it in MandatoryItem.select().where(MandatoryItem.active).order_by(MandatoryItem.article):
-        w.writerow([it.article, it.brand, it.name, it.min_qty, "" if it.target_qty is None else it.target_qty,
-                    it.pack])
-    return out.getvalue()

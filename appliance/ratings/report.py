@@ -14,7 +14,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from appliance import settings
 from appliance.clock import local_today
-from appliance.errors import InputError
 from db.models.customers import Customer
 from db.models.ratings import (
     DEPARTMENTS,
@@ -204,15 +203,3 @@ def customer_scores(customer) -> list[RatingRequest]:
     return list(RatingRequest.select().where((RatingRequest.customer == customer) & (RatingRequest.status != "skipped"))
                 .order_by(RatingRequest.visit_date.desc()).limit(20))
 
-
-def parse_date(raw: str, field: str) -> dt.date | None:
-    """«22.11.2026» (as people type) or «2026-11-22» (as scripts do); empty -> None."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    raise InputError(f"Дата «{raw[:20]}»: нужно вида 22.11.2026.", field)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.purchasing import stock_watch
+from appliance.purchasing import mandatory, stock_watch, supplier_orders
 from db.models.suppliers import ReorderLine, SupplierOrder
 from tests.e2e.conftest import screenshot
 
@@ -18,7 +18,7 @@ PARTS = [("T11-3501080", "CHERY", "Колодки тормозные перед�
 @pytest.fixture
 def night_run(live_server, suppliers_cfg):  # noqa: F811  (suppliers after the app: they must win)
     for article, brand, name in PARTS:
-        stock_watch.save_item({"article": article, "brand": brand, "name": name, "min_qty": "4"})
+        mandatory.save_item({"article": article, "brand": brand, "name": name, "min_qty": "4"})
     stock_watch.run(params=stock_watch.Params(max_delivery_days=10))
     return list(ReorderLine.select().order_by(ReorderLine.id))
 
@@ -47,7 +47,7 @@ def test_morning_list_two_ticked_lines_ordered_with_the_simulator(page, live_ser
     assert len(queued) == len({first.supplier, second.supplier})  # one order per supplier
 
     # the worker's outbox job (every minute in production) places them
-    assert stock_watch.drain_outbox()["placed"] == len(queued)
+    assert supplier_orders.drain_outbox()["placed"] == len(queued)
     page.goto(f"{live_server}/stock/reorder")
     orders = page.locator("#orders-list").inner_text()
     placed = list(SupplierOrder.select())
@@ -64,7 +64,7 @@ def test_price_check_from_the_list_and_the_covered_filter(page, live_server, log
     from db.models.suppliers import PriceCheckRun
 
     for article, brand in (("481H-1007073", "CHERY"), ("CT1126", "CONTITECH")):
-        stock_watch.save_item({"article": article, "brand": brand, "name": "Ремень ГРМ", "min_qty": "3"})
+        mandatory.save_item({"article": article, "brand": brand, "name": "Ремень ГРМ", "min_qty": "3"})
     analogs.link([("481H-1007073", "CHERY"), ("CT1126", "CONTITECH")])
     stock_watch.run(params=stock_watch.Params(max_delivery_days=10))
     login_as(page, "manager")

@@ -8,7 +8,7 @@ from appliance import settings as settings_mod
 from appliance.errors import InputError
 from appliance.orders import orders, tracking
 from appliance.orders.orders import LineInput
-from appliance.purchasing import stock_watch
+from appliance.purchasing import supplier_orders
 from appliance.suppliers import link, registry
 from db.models.notifications import Notification
 from db.models.suppliers import SupplierOrder
@@ -47,9 +47,9 @@ def test_order_through_the_api_and_statuses_come_back(supplier_sim, make_order, 
     with pytest.raises(InputError, match="Нет новых позиций у поставщиков с API"):
         orders.order_through_api(orders.get(order.id), staff["manager"])
 
-    assert stock_watch.drain_outbox()["placed"] == 1  # the worker's outbox job, over HTTP to the simulator
-    stock_watch.poll_statuses()
-    stock_watch.poll_statuses()
+    assert supplier_orders.drain_outbox()["placed"] == 1  # the worker's outbox job, over HTTP to the simulator
+    supplier_orders.poll_statuses()
+    supplier_orders.poll_statuses()
     tracking.run(poll=False)
     lines = orders.lines_of(order)
     placed = SupplierOrder.get_by_id(sorder.id)

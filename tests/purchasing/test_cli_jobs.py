@@ -1,7 +1,7 @@
 import argparse
 
 from appliance.cli import suppliers as cli_suppliers
-from appliance.purchasing import stock_watch
+from appliance.purchasing import mandatory, stock_watch, supplier_orders
 from db.models.suppliers import ReorderLine, StockWatchRun, SupplierOrder
 
 
@@ -23,7 +23,7 @@ def test_price_check_command_says_when_nobody_answers(suppliers_cfg, sim, capsys
 
 
 def test_stock_check_command_runs_the_watch(suppliers_cfg, capsys):
-    stock_watch.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "2"})
+    mandatory.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "2"})
     assert cli_suppliers.cmd_stock_check(argparse.Namespace()) == 0
     out = capsys.readouterr().out
     assert "позиций 1" in out and "купить 1" in out
@@ -34,9 +34,9 @@ def test_stock_check_command_runs_the_watch(suppliers_cfg, capsys):
 def test_outbox_job_places_queued_orders(suppliers_cfg):
     from jobs import suppliers as supplier_jobs
 
-    stock_watch.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "2"})
+    mandatory.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "2"})
     stock_watch.run()
-    stock_watch.order_selected([ReorderLine.get().id])
+    supplier_orders.order_selected([ReorderLine.get().id])
     result = supplier_jobs.place_supplier_orders.call_local()
     assert result["placed"] == 1
     assert SupplierOrder.get().ref

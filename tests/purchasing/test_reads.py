@@ -2,7 +2,7 @@
 import pytest
 from peewee import fn
 
-from appliance.purchasing import analogs, reorder, stock_watch
+from appliance.purchasing import analogs, mandatory, reorder, stock_watch, supplier_orders
 from db.models.suppliers import AnalogGroup, StockWatchRun
 
 pytestmark = pytest.mark.clock
@@ -11,7 +11,7 @@ pytestmark = pytest.mark.clock
 def test_last_run_recent_orders_and_one_line(suppliers_cfg):
     assert reorder.last_run() is None and reorder.recent_orders() == []
     for art in ("T11-3501080", "T11-1303111"):
-        stock_watch.save_item({"article": art, "brand": "CHERY", "min_qty": "3"})
+        mandatory.save_item({"article": art, "brand": "CHERY", "min_qty": "3"})
     stock_watch.run(params=stock_watch.Params(max_delivery_days=10))
     stock_watch.run(params=stock_watch.Params(max_delivery_days=10))
     assert reorder.last_run().id == StockWatchRun.select(fn.MAX(StockWatchRun.id)).scalar()
@@ -19,7 +19,7 @@ def test_last_run_recent_orders_and_one_line(suppliers_cfg):
     lines = stock_watch.reorder_lines(show_all=True)
     one = reorder.line(lines[0].id)
     assert one.id == lines[0].id and one.item.article == lines[0].item.article
-    orders = stock_watch.order_selected([ln.id for ln in lines if ln.supplier], None)
+    orders = supplier_orders.order_selected([ln.id for ln in lines if ln.supplier], None)
     assert orders
     assert [o.id for o in reorder.recent_orders()] == sorted((o.id for o in orders), reverse=True)
     assert len(reorder.recent_orders(limit=1)) == 1

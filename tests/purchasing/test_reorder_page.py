@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from appliance.purchasing import analogs, stock_watch
+from appliance.purchasing import analogs, mandatory, stock_watch
 from db.models.suppliers import PriceCheckRun
 
 pytestmark = pytest.mark.clock
@@ -16,7 +16,7 @@ def test_enough_lines_are_seen_with_the_filter(login, suppliers_cfg, monkeypatch
 
     monkeypatch.setattr(price_check, "stock_on_hand", lambda a, b: 10 if a == "T113501080" else 0)
     for art, brand in (("T11-3501080", "CHERY"), ("481H-1007073", "CHERY"), ("CT1126", "CONTITECH")):
-        stock_watch.save_item({"article": art, "brand": brand, "min_qty": "3"})
+        mandatory.save_item({"article": art, "brand": brand, "min_qty": "3"})
     analogs.link([("481H-1007073", "CHERY"), ("CT1126", "CONTITECH")])
     stock_watch.run(params=PARAMS)
     b = login("manager")
@@ -33,7 +33,7 @@ def test_enough_lines_are_seen_with_the_filter(login, suppliers_cfg, monkeypatch
 
 
 def test_manual_check_says_who_ran_it_and_nightly_says_nightly(login, suppliers_cfg, worker):
-    stock_watch.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "3"})
+    mandatory.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "3"})
     b = login("manager")
     answer = b.post("/stock/reorder/check", {}, htmx=True).get_data(as_text=True)
     assert "позиций 1:" in answer, answer

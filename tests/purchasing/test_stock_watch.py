@@ -6,7 +6,7 @@ import time_machine
 from appliance import clock
 from appliance.clock import utcnow
 from appliance.errors import InputError
-from appliance.purchasing import analogs, price_check, stock_watch
+from appliance.purchasing import analogs, mandatory, price_check, stock_watch, supplier_orders
 from appliance.suppliers import link, registry
 from db.models.notifications import Notification
 from db.models.sales import Sale, SaleLine
@@ -26,7 +26,7 @@ def stock(monkeypatch):
 
 
 def item(article, brand, **kw):
-    return stock_watch.save_item({"article": article, "brand": brand, **kw})
+    return mandatory.save_item({"article": article, "brand": brand, **kw})
 
 
 def sell(article, brand, per_day, days=56, today=None, at=dt.time(12)):
@@ -214,18 +214,18 @@ def test_ticked_lines_become_one_order_per_supplier_with_refs(suppliers_cfg, sim
     # force two lines to one supplier and the third to another
     ReorderLine.update(supplier="s1").where(ReorderLine.id.in_([lines[0].id, lines[1].id])).execute()
     ReorderLine.update(supplier="s3").where(ReorderLine.id == lines[2].id).execute()
-    orders = stock_watch.order_selected([ln.id for ln in lines], actor=staff["manager"])
+    orders = supplier_orders.order_selected([ln.id for ln in lines], actor=staff["manager"])
     assert sorted(o.supplier for o in orders) == ["s1", "s3"]
     assert SupplierOrder.select().where(SupplierOrder.status == "queued").count() == 2
     with pytest.raises(InputError):
-        stock_watch.order_selected([lines[0].id])  # already ordered
-    result = stock_watch.drain_outbox()
+        supplier_orders.order_selected([lines[0].id])  # already ordered
+    result = supplier_orders.drain_outbox()
     assert result == {"placed": 2, "waiting": 0, "failed": 0}
     for o in SupplierOrder.select():
         assert o.status == "placed" and o.ref
         assert sim.state()[o.supplier]["orders"][o.ref]["clientOrderNumber"] == f"PRV-{o.id}"
     assert {ln.status for ln in SupplierOrderLine.select()} == {"ordered"}
-    assert stock_watch.drain_outbox() == {"placed": 0, "waiting": 0, "failed": 0}  # safe twice
+    assert supplier_orders.drain_outbox() == {"placed": 0, "waiting": 0, "failed": 0}  # safe twice
     # the next night counts them as on order
     stock_watch.run(params=PARAMS)
     assert all(line_of(i).state in ("on_order", "enough") for i in items)
@@ -269,13 +269,13 @@ def test_outbox_waits_for_the_link_and_refusals_notify(suppliers_cfg, sim, stock
     stock_watch.run(params=PARAMS)
     line = line_of(it)
     sim.control(line.supplier, {"down": True, "refuse_articles": ["GDB3520"]})
-    [order] = stock_watch.order_selected([line.id])
-    assert stock_watch.drain_outbox()["waiting"] == 1
+    [order] = supplier_orders.order_selected([line.id])
+    assert supplier_orders.drain_outbox()["waiting"] == 1
     order = SupplierOrder.get_by_id(order.id)
     assert order.status == "queued" and order.next_attempt_at > utcnow()
     sim.control(line.supplier, {"down": False})
     link.tracker.probe_interval = 0
-    assert stock_watch.drain_outbox(now=utcnow() + dt.timedelta(hours=1))["placed"] == 1
+    assert supplier_orders.drain_outbox(now=utcnow() + dt.timedelta(hours=1))["placed"] == 1
     ol = SupplierOrderLine.get()
     assert ol.status == "refused" and ol.reason == "нет на складе поставщика"
     note = Notification.get(Notification.kind == "order_problem")
@@ -285,11 +285,11 @@ def test_outbox_waits_for_the_link_and_refusals_notify(suppliers_cfg, sim, stock
 def test_status_polling_moves_lines_forward(suppliers_cfg, sim, stock):
     it = item("T11-3501080", "CHERY", min_qty=2)
     stock_watch.run(params=PARAMS)
-    stock_watch.order_selected([line_of(it).id])
-    stock_watch.drain_outbox()
-    assert stock_watch.poll_statuses() == 1
+    supplier_orders.order_selected([line_of(it).id])
+    supplier_orders.drain_outbox()
+    assert supplier_orders.poll_statuses() == 1
     assert SupplierOrderLine.get().status == "confirmed"
-    stock_watch.poll_statuses()
+    supplier_orders.poll_statuses()
     assert SupplierOrderLine.get().status == "shipped"
 
 
@@ -301,14 +301,14 @@ def test_registry_exposes_the_suppliers(suppliers_cfg):
 
 
 def test_mandatory_csv_round_trip_and_errors(db):
-    n = stock_watch.import_mandatory_csv("Артикул;Бренд;Наименование;Мин;Цель;Кратность\n"
+    n = mandatory.import_mandatory_csv("Артикул;Бренд;Наименование;Мин;Цель;Кратность\n"
                                          "BKR6EZ;NGK;Свеча;8;16;4\nT11-1303111;CHERY;Патрубок;2;;1\n")
     assert n == 2
     assert MandatoryItem.get(MandatoryItem.article_key == "BKR6EZ").pack == 4
-    out = stock_watch.export_mandatory_csv()
+    out = mandatory.export_mandatory_csv()
     assert "BKR6EZ;NGK;Свеча;8;16;4" in out
     with pytest.raises(InputError) as exc:
-        stock_watch.import_mandatory_csv("X1;B;имя;много;;1\n")
+        mandatory.import_mandatory_csv("X1;B;имя;много;;1\n")
     assert "Строка" in exc.value.message and "не число" in exc.value.message
     assert MandatoryItem.select().count() == 2  # nothing half-saved
 

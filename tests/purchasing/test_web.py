@@ -6,7 +6,7 @@ import time
 import pytest
 import requests
 
-from appliance.purchasing import stock_watch
+from appliance.purchasing import mandatory, stock_watch
 from db.models.audit import AuditEntry
 from db.models.suppliers import AnalogMember, MandatoryItem, ReorderLine, SupplierAccount, SupplierOrder
 from jobs import huey
@@ -18,7 +18,7 @@ PARAMS = stock_watch.Params(max_delivery_days=10)
 
 def _lines():
     for art, brand in (("T11-3501080", "CHERY"), ("T11-1303111", "CHERY"), ("A11-3707110CA", "CHERY")):
-        stock_watch.save_item({"article": art, "brand": brand, "min_qty": "3"})
+        mandatory.save_item({"article": art, "brand": brand, "min_qty": "3"})
     stock_watch.run(params=PARAMS)
     return list(ReorderLine.select().order_by(ReorderLine.id))
 
@@ -85,18 +85,18 @@ def test_mandatory_list_edit_import_export(login):
 @pytest.mark.parametrize("typed", ["21.3456", "21 3456", "21/3456", "21\\3456", "213456"])
 def test_mandatory_list_search_finds_an_article_in_any_spelling(login, typed):
     b = login("manager")
-    stock_watch.save_item({"article": "213456", "brand": "CHERY", "name": "Датчик", "min_qty": "1"})
-    stock_watch.save_item({"article": "T11-3501080", "brand": "CHERY", "name": "Колодки", "min_qty": "1"})
+    mandatory.save_item({"article": "213456", "brand": "CHERY", "name": "Датчик", "min_qty": "1"})
+    mandatory.save_item({"article": "T11-3501080", "brand": "CHERY", "name": "Колодки", "min_qty": "1"})
     page = b.get("/stock/mandatory", query_string={"q": typed}).get_data(as_text=True)
     assert "213456" in page and "T11-3501080" not in page
 
 
 def test_mandatory_items_search_by_article_or_name(db):
-    stock_watch.save_item({"article": "21-3456", "brand": "CHERY", "name": "Датчик ABS", "min_qty": "1"})
-    stock_watch.save_item({"article": "BKR6EZ", "brand": "NGK", "name": "Свеча", "min_qty": "1"})
-    assert [i.article for i in stock_watch.mandatory_items("21.3456")] == ["21-3456"]
-    assert [i.article for i in stock_watch.mandatory_items("Свеча")] == ["BKR6EZ"]
-    assert len(stock_watch.mandatory_items("")) == stock_watch.mandatory_count() == 2
+    mandatory.save_item({"article": "21-3456", "brand": "CHERY", "name": "Датчик ABS", "min_qty": "1"})
+    mandatory.save_item({"article": "BKR6EZ", "brand": "NGK", "name": "Свеча", "min_qty": "1"})
+    assert [i.article for i in mandatory.mandatory_items("21.3456")] == ["21-3456"]
+    assert [i.article for i in mandatory.mandatory_items("Свеча")] == ["BKR6EZ"]
+    assert len(mandatory.mandatory_items("")) == mandatory.mandatory_count() == 2
 
 
 @pytest.mark.parametrize("encoding", ["cp1251", "utf-8-sig"])
@@ -166,7 +166,7 @@ def test_supplier_settings_owner_adds_a_supplier(login, suppliers_cfg, sim, work
 
 
 def test_check_now_on_the_reorder_page_runs_the_stock_watch(login, suppliers_cfg, worker):
-    stock_watch.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "3"})
+    mandatory.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "3"})
     b = login("manager")
     page = b.get("/stock/reorder").get_data(as_text=True)
     assert "Проверить сейчас" in page and "Ночная проверка ещё не запускалась" in page

@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from appliance.purchasing import price_check, stock_watch
+from appliance.purchasing import mandatory, price_check, stock_watch, supplier_orders
 from appliance.suppliers import link, registry
 from appliance.suppliers.http import mask_secrets
 from db import database
@@ -49,10 +49,10 @@ def _every_text_value() -> list[tuple[str, str, str]]:
 def dead_supplier(app, settings, staff):
     with RunningSim([SimSupplier("s1", seed=1, coverage=1.0, login="shop42", password=PASSWORD)], port=0) as sim:
         _configure(settings, sim.url("s1"))
-        stock_watch.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "3"})
+        mandatory.save_item({"article": "T11-3501080", "brand": "CHERY", "min_qty": "3"})
         stock_watch.run(params=stock_watch.Params(max_delivery_days=10))
         line = stock_watch.reorder_lines(show_all=True)[0]
-        stock_watch.order_selected([line.id], actor=staff["manager"])
+        supplier_orders.order_selected([line.id], actor=staff["manager"])
     port = free_port()  # nothing listens there: "connection refused", as when the supplier's site is down
     _configure(settings, f"http://127.0.0.1:{port}/s1")
     link.enable_storage()
@@ -65,7 +65,7 @@ def test_unreachable_supplier_leaves_no_credential_anywhere(dead_supplier, login
     caplog.set_level(logging.DEBUG)
     answers = price_check.ask_all("T11-3501080", "CHERY")
     assert answers[0].link_down
-    assert stock_watch.drain_outbox()["waiting"] == 1
+    assert supplier_orders.drain_outbox()["waiting"] == 1
     order = SupplierOrder.get()
     assert order.status == "queued" and order.last_error == "нет связи: нет соединения с поставщиком"
     assert SupplierLink.get(SupplierLink.code == "s1").last_error == "нет соединения с поставщиком"
