@@ -7,6 +7,7 @@ import decimal
 import json
 import re
 
+from appliance import money
 from appliance.clock import to_local, utcnow
 from db.models.audit import AuditEntry
 from db.models.customers import SOURCES, Customer, Vehicle
@@ -205,9 +206,7 @@ def action_label(action: str) -> str:
 
 def money_text(kop) -> str:
     """220100 -> '2 201 ₽', 150050 -> '1 500,50 ₽' (as the formatting filter writes money)."""
-    rub, k = divmod(int(kop), 100)
-    text = f"{rub:,}".replace(",", "\u00a0")
-    return f"{text},{k:02d}\u00a0₽" if k else f"{text}\u00a0₽"
+    return money.text(kop)
 
 
 class _Names:

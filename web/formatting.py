@@ -23,11 +23,12 @@ def _locale() -> Locale:
 
 
 def money(kop: int | None, empty: str = "—") -> str:
-    """123456 kopecks -> '1 234,56 ₽'; whole roubles without ',00': '1 500 ₽'."""
+    """123456 kopecks -> '1 234,56 ₽', 150050 -> '1 500,50 ₽'; whole roubles without ',00': '1 500 ₽'."""
     if kop is None:
         return empty
     value = Decimal(int(kop)) / 100
-    return f"{format_decimal(value, format='#,##0.##', locale=_locale())}\u00a0₽"
+    pattern = "#,##0" if int(kop) % 100 == 0 else "#,##0.00"
+    return f"{format_decimal(value, format=pattern, locale=_locale())}\u00a0₽"
 
 
 def number(value) -> str:

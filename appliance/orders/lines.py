@@ -6,7 +6,7 @@ both move lines through here, and neither imports the other's rules for it.
 """
 from __future__ import annotations
 
-from appliance import audit, clock, settings
+from appliance import audit, clock, money, settings
 from appliance.errors import InputError
 from db import write_transaction
 from db.models.orders import CLOSED_BAD, LINE_STATUSES, STAGES, Arrival, Order, OrderEvent, OrderLine
@@ -37,9 +37,7 @@ def setting_int(key: str) -> int:
 
 def money_text(kop: int) -> str:
     """Kopecks as an SMS or a timeline note says them: '2 300 ₽', '1 500,50 ₽'."""
-    rub, k = divmod(int(kop), 100)
-    text = f"{rub:,}".replace(",", "\u00a0")
-    return f"{text},{k:02d} ₽" if k else f"{text} ₽"
+    return money.text(kop, space="\u00a0").replace("\u00a0₽", " ₽")
 
 
 def add_event(order: Order, action: str, actor=None, line: OrderLine | None = None, from_status: str = "",

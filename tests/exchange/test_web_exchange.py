@@ -101,7 +101,7 @@ def test_customer_card_shows_imported_purchases_and_consumables(login, db, fixed
     assert entry.status == "done", entry.error
     html = browser.get(f"/customers/{ivanov.id}").get_data(as_text=True)
     assert "ЧК-000123" in html  # the purchase history
-    assert re.search(r"2\s180,5\s₽", html)
+    assert re.search(r"2\s180,50\s₽", html)
     block = html[html.index('id="consumables"'):]
     block = block[:block.index("</section>")]
     assert "Свечи зажигания" in block and "20.11.2026" in block and "20.11.2027" in block
