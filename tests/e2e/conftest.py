@@ -5,6 +5,7 @@ logs in through the real form. Screenshots go to tests/artifacts/ (kept by CI ru
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from pathlib import Path
@@ -18,22 +19,41 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-dev-shm-usage"]
 
 
+@contextlib.contextmanager
+def serving(app):
+    """The app on waitress in a thread; yields its base URL. The loop runs in short turns and
+    the thread itself closes the sockets when told to stop: closing them from here while the
+    loop sits in select() raised EBADF in the server thread now and then."""
+    from waitress import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4, ident="prilavok-test")
+    stop = threading.Event()
+
+    def run():
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, count=1)
+        # Keep-alive connections of a still-open browser would otherwise stay open.
+        for channel in list(server._map.values()):
+            if channel is not server:
+                channel.close()
+        server.close()
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.effective_port}"
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        server.task_dispatcher.shutdown(timeout=2)
+
+
 @pytest.fixture
 def live_server(app, staff, worker):
     """The app on waitress, with huey in immediate mode standing in for the worker process
     (uploads and «Проверить сейчас» run as tasks)."""
-    from waitress import create_server
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4, ident="prilavok-test")
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    # Keep-alive connections of a still-open browser would keep waitress's loop running.
-    for channel in list(server._map.values()):
-        channel.close()
-    server.close()
-    server.task_dispatcher.shutdown(timeout=2)
-    thread.join(timeout=2)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

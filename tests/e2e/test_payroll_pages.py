@@ -3,12 +3,11 @@ page tile «Мой план сегодня». Screenshots at 1280 px go to tests
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 import time_machine
 
-from tests.e2e.conftest import screenshot
+from tests.e2e.conftest import screenshot, serving
 
 pytestmark = [pytest.mark.e2e, pytest.mark.clock]
 
@@ -18,21 +17,12 @@ NOON_20TH = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)  # Friday 12:00 in Mo
 @pytest.fixture
 def demo_server(db, app):
     """The demo shop (its own staff: owner / manager / petrov / kuzmina) served by waitress."""
-    from waitress import create_server
-
     from appliance.demo import build_demo
 
     with time_machine.travel(NOON_20TH, tick=True):
         build_demo(customers_count=30)
-        server = create_server(app, host="127.0.0.1", port=0, threads=4, ident="prilavok-test")
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        yield f"http://127.0.0.1:{server.effective_port}"
-        for channel in list(server._map.values()):
-            channel.close()
-        server.close()
-        server.task_dispatcher.shutdown(timeout=2)
-        thread.join(timeout=2)
+        with serving(app) as url:
+            yield url
 
 
 def _login(page, base: str, username: str) -> None:
