@@ -246,7 +246,12 @@ def test_slot_dialog_plans_a_repair_after_the_cars_inspection(page, live_server,
     page.goto(f"{live_server}/workshop")
     _click_slot(page, 2, 120)
     dialog = page.locator("#ws-dialog")
-    dialog.locator("input[name=phone]").fill("8 916 123-45-67")
+    phone = dialog.locator("input[name=phone]")
+    phone.wait_for()
+    # the dialog settles first (a phone typed while htmx still swaps it in is lost, as a person's would be)
+    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    phone.fill("8 916 123-45-67")
+    phone.press("Tab")  # as a person moves on to the next field: `change` asks for the cars too
     choice = dialog.locator("#customer-pick select[name=inspection_choice]")
     choice.wait_for()
     # the car's open inspection is proposed (waits out a second swap of the customer pick)
