@@ -89,6 +89,9 @@ def db(settings):
     database.connect(reuse_if_open=True)
     migrate()
     yield database
+    from appliance.purchasing import price_check
+
+    assert price_check.wait_background(), "a price check was still asking suppliers after the test"
     if not database.is_closed():
         database.close()
 

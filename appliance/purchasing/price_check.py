@@ -287,8 +287,29 @@ def start(article: str, brand: str | None = None) -> str:
                                    suppliers=json.dumps([[a.code, a.name] for a in adapters], ensure_ascii=False))
     for adapter in adapters:
         future = submit(adapter, article, brand)
-        future.add_done_callback(lambda f, code=adapter.code: _store_answer(run.id, code, f))
+        with _background:
+            _running.add(future)
+        future.add_done_callback(lambda f, code=adapter.code: _answer_arrived(run.id, code, f))
     return token
+
+
+_running: set[Future] = set()
+_background = threading.Condition()
+
+
+def _answer_arrived(run_id: int, code: str, future: Future) -> None:
+    try:
+        _store_answer(run_id, code, future)
+    finally:
+        with _background:
+            _running.discard(future)
+            _background.notify_all()
+
+
+def wait_background(timeout: float = 30.0) -> bool:
+    """Wait until the page's background checks have stored their answers (shutdown, tests)."""
+    with _background:
+        return _background.wait_for(lambda: not _running, timeout)
 
 
 def progress(token: str) -> Progress | None:
