@@ -20,7 +20,6 @@ from db.models.loyalty import LoyaltySale, SaleReturn, SaleReturnLine
 from db.models.sales import Sale, SaleLine
 
 
-
 @dataclasses.dataclass
 class ReturnDoc:
     external_id: str

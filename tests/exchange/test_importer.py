@@ -10,7 +10,7 @@ from appliance import customers
 from appliance.exchange import originals, stock, unmatched
 from appliance.exchange.importer import import_file
 from db.models.catalog import Product
-from db.models.exchange import BuyerOrder, BonusCard, GoodsReceipt, GoodsReceiptLine, ImportedSale, ImportLog
+from db.models.exchange import BonusCard, BuyerOrder, GoodsReceipt, GoodsReceiptLine, ImportedSale, ImportLog
 from db.models.notifications import Notification
 from db.models.sales import Sale, SaleLine
 
