@@ -145,6 +145,8 @@ OBJECT_LABELS = {
     "rating_reply": "ответ на просьбу об оценке", "rating_callback": "звонок по низкой оценке",
     "manager_plan": "план менеджера", "kpi_scale": "шкала KPI", "closed_month": "закрытый месяц",
     "pay_correction": "корректировка зарплаты",
+    "buyer_order": "заказ покупателя (1С)", "buyer_order_line": "строка заказа покупателя",
+    "buyer_order_sale": "продажа по заказу покупателя",
 }
 
 # How changed fields are named to a person reading the history. Areas add their fields here.

@@ -23,7 +23,8 @@ bp = Blueprint("exchange", __name__)
 log = logging.getLogger(__name__)
 
 UPLOAD_KINDS = {"": "определить по файлу", "sales": "продажи", "receipts": "поступления", "stock": "остатки",
-                "catalog": "каталог", "returns": "возвраты"}
+                "catalog": "каталог", "returns": "возвраты",
+                "orders": "заказы покупателей"}
 
 
 @bp.app_template_global("consumables_of")

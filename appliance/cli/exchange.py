@@ -30,6 +30,6 @@ def cmd_import(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("import", help="загрузить файл выгрузки из 1С (CommerceML XML или CSV)")
     p.add_argument("file", help="путь к файлу")
-    p.add_argument("--kind", choices=["sales", "receipts", "returns", "stock", "catalog"],
+    p.add_argument("--kind", choices=["sales", "receipts", "returns", "stock", "catalog", "orders"],
                    help="что в CSV-файле (по умолчанию — по заголовкам; XML определяется сам)")
     p.set_defaults(func=cmd_import)

@@ -76,6 +76,12 @@ BASE_REQUISITES = {"документ-основание", "документ ос
                    "документ продажи", "чек продажи"}
 POINTS_REQUISITES = {"оплачено баллами", "списано баллов", "оплата баллами", "списано бонусов"}
 PAID_REQUISITES = {"оплачено", "сумма оплаты", "оплачено деньгами"}
+ORDER_OPERATIONS = {"заказ товара", "заказ покупателя", "заказ клиента"}
+# A sale names the customer order it fulfils; an order carries its prepayment and status.
+ORDER_REQUISITES = {"заказ покупателя", "заказ клиента", "номер заказа", "заказ"}
+PREPAYMENT_REQUISITES = {"предоплата", "сумма предоплаты", "аванс", "оплачено по заказу"}
+STATUS_REQUISITES = {"статус заказа", "статус", "состояние заказа"}
+CANCELLED_REQUISITES = {"отменен", "заказ отменен"}
 
 
 def _local(tag: str) -> str:
@@ -460,7 +466,15 @@ class CommerceMLReader:
             base=_first(reqs, BASE_REQUISITES) or _text(elem, "Основание"),
             points=parse_decimal(_first(reqs, POINTS_REQUISITES) or None, f"{where}, «Оплачено баллами»", line),
             paid=paid_amount(_first(reqs, PAID_REQUISITES), f"{where}, «Оплачено»", line),
+            order_ref=_first(reqs, ORDER_REQUISITES),
+            status=_first(reqs, STATUS_REQUISITES),
+            cancelled=truthy(_first(reqs, CANCELLED_REQUISITES)),
         )
+        if doc.kind == "order":
+            doc.prepayment = parse_decimal(_first(reqs, PREPAYMENT_REQUISITES) or None, f"{where}, «Предоплата»", line)
+            if doc.prepayment is None and doc.paid is not None:
+                doc.prepayment = doc.paid  # «Оплачено» of an order is what it was paid in advance
+            doc.paid = None
         phone = _first(reqs, PHONE_REQUISITES)
         if phone:
             doc.phones.append(phone)
@@ -509,7 +523,7 @@ class CommerceMLReader:
 
 
 def classify_operation(operation: str, role: str) -> str:
-    """Map ХозОперация + our Роль to sale / return / receipt / other.
+    """Map ХозОперация + our Роль to sale / return / receipt / order / other.
 
     "Отпуск товара" is a sale when we are the seller and a goods receipt when we are the
     buyer (the supplier's shipment to us), as the CommerceML 2 schema defines roles.
@@ -519,6 +533,8 @@ def classify_operation(operation: str, role: str) -> str:
         return "receipt"
     if op in RETURN_OPERATIONS:
         return "return"
+    if op in ORDER_OPERATIONS:
+        return "order" if our_role != "покупатель" else "other"  # our own order to a supplier: not ours to keep
     if op in SALE_OPERATIONS:
         return "receipt" if our_role == "покупатель" else "sale"
     return "other"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
 from appliance.exchange.errors import ExchangeFileError
@@ -100,7 +100,7 @@ class DocumentLine:
 
 @dataclass(slots=True)
 class Document:
-    """A ``<Документ>``: kind is ``sale``, ``return``, ``receipt`` or ``other``."""
+    """A ``<Документ>``: kind is ``sale``, ``return``, ``receipt``, ``order`` or ``other``."""
 
     onec_id: str
     number: str
@@ -122,6 +122,10 @@ class Document:
     base: str = ""  # a return: the sale it returns goods of
     points: Decimal | None = None  # a sale: paid with bonus points
     paid: Decimal | None = None  # a sale: money paid so far, when 1C says
+    order_ref: str = ""  # a sale: the customer order it fulfils («Заказ покупателя»)
+    prepayment: Decimal | None = None  # a customer order: money taken in advance
+    status: str = ""  # a customer order: its status as 1C writes it
+    cancelled: bool = False  # a customer order: «Отменен»
 
 
 Record = Header | Group | Warehouse | PriceType | CatalogStart | Product | OffersStart | Offer | Document
@@ -197,6 +201,23 @@ def paid_amount(text: str, where: str, line: int) -> Decimal | None:
     if flag in {"false", "нет", "ложь"}:
         return Decimal(0)
     return parse_decimal(text, where, line)
+
+
+_BASE = re.compile(r"(?:^|\s)(?P<number>[^\s]+)\s+от\s+(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})", re.I)
+
+
+def base_keys(base: str) -> tuple[str, str, date | None]:
+    """(1C Ид or whole text, document number, document day) from a reference to another
+    document as 1C prints it: «Реализация товаров ЧК-000301 от 02.11.2026 12:05:41», a bare
+    number, or the document's Ид."""
+    base = " ".join((base or "").split())
+    m = _BASE.search(base)
+    if m:
+        try:
+            return base, m["number"], date(int(m["year"]), int(m["month"]), int(m["day"]))
+        except ValueError:
+            return base, m["number"], None
+    return base, base.split()[-1] if base else "", None
 
 
 def norm(text: str | None) -> str:

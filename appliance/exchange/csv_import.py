@@ -1,4 +1,5 @@
-"""Reader for CSV exports from a 1C processing: sales lines, returns, goods receipts, stock, catalog.
+"""Reader for CSV exports from a 1C processing: sales lines, returns, customer orders, goods
+receipts, stock, catalog.
 
 What a shop's 1C programmer produces in an hour varies, so the reader is forgiving about
 form and strict about content:
@@ -40,7 +41,7 @@ from typing import IO
 from appliance.exchange.errors import ExchangeFileError
 from appliance.text_files import detect_encoding
 
-KINDS = ("sales", "receipts", "stock", "catalog", "returns")
+KINDS = ("sales", "receipts", "stock", "catalog", "returns", "orders")
 
 KIND_NAMES_RU = {
     "sales": "продажи",
@@ -48,6 +49,7 @@ KIND_NAMES_RU = {
     "stock": "остатки",
     "catalog": "каталог",
     "returns": "возвраты",
+    "orders": "заказы покупателей",
 }
 
 # field -> Russian header aliases. The first alias is the one used in error messages.
@@ -70,6 +72,24 @@ DEFAULT_MAPPING: dict[str, dict[str, list[str]]] = {
         "warehouse": ["Склад"],
         "points": ["Оплачено баллами", "Списано баллов", "Оплата баллами", "Списано бонусов"],
         "paid": ["Оплачено", "Сумма оплаты", "Оплачено деньгами"],
+        "order": ["Заказ покупателя", "Номер заказа", "Заказ клиента", "Заказ"],
+    },
+    "orders": {
+        "doc_id": ["Ид документа", "Ид", "Идентификатор", "GUID"],
+        "number": ["Номер заказа", "Номер", "Номер документа", "Документ", "Заказ покупателя"],
+        "date": ["Дата", "Дата заказа", "Дата документа", "Период"],
+        "article": ["Артикул", "Артикул товара", "Номер детали", "Каталожный номер"],
+        "brand": ["Производитель", "Бренд", "Марка", "Изготовитель", "Торговая марка"],
+        "name": ["Номенклатура", "Наименование", "Товар", "Наименование товара"],
+        "quantity": ["Количество", "Кол-во", "Кол"],
+        "price": ["Цена", "Цена продажи"],
+        "amount": ["Сумма", "Сумма с НДС", "Сумма строки"],
+        "card": ["Дисконтная карта", "Бонусная карта", "Карта", "Номер карты", "Карта лояльности"],
+        "phone": ["Телефон", "Телефон покупателя", "Телефон клиента"],
+        "customer": ["Покупатель", "Клиент", "Контрагент"],
+        "manager": ["Менеджер", "Продавец", "Ответственный", "Сотрудник", "Автор"],
+        "prepayment": ["Предоплата", "Сумма предоплаты", "Аванс", "Оплачено"],
+        "status": ["Статус заказа", "Статус", "Состояние заказа"],
     },
     "returns": {
         "doc_id": ["Ид документа", "Ид", "Идентификатор", "GUID"],
@@ -126,9 +146,10 @@ REQUIRED: dict[str, list[tuple[str, ...]]] = {
     "stock": [("article",), ("quantity",)],
     "catalog": [("article",), ("name",)],
     "returns": [("number", "doc_id"), ("date",), ("base",), ("article", "name"), ("quantity",), ("amount", "price")],
+    "orders": [("number", "doc_id"), ("date",), ("article", "name"), ("quantity",), ("amount", "price")],
 }
 
-NUMERIC = {"quantity", "price", "amount", "points", "paid"}
+NUMERIC = {"quantity", "price", "amount", "points", "paid", "prepayment"}
 DATES = {"date"}
 
 
@@ -158,6 +179,9 @@ class Row:
     base: str = ""
     points: Decimal | None = None
     paid: Decimal | None = None
+    order: str = ""
+    prepayment: Decimal | None = None
+    status: str = ""
 
 
 # ---------------------------------------------------------------- mapping
@@ -221,6 +245,9 @@ def guess_kind(headers: list[str], mapping=None) -> str | None:
     heads = {norm_header(h) for h in headers}
     if heads & {"документоснование", "основание", "номер возврата", "чек продажи", "номер чека продажи"}:
         return "returns"
+    if heads & {"предоплата", "сумма предоплаты", "статус заказа", "дата заказа"} or (
+            "номер заказа" in heads and not heads & {"номер чека", "чек"}):
+        return "orders"
     if heads & {"остаток", "конечный остаток", "в наличии", "свободный остаток"}:
         return "stock"
     if heads & {"поставщик", "номер поступления", "входящий номер", "цена закупки"}:
@@ -427,7 +454,7 @@ class CsvReader:
             raise ExchangeFileError(f"нарушен формат CSV ({exc})", line_no) from None
 
     def _check(self, row: Row, kind: str, fields) -> None:  # noqa: C901 - a flat list of rules
-        if kind in ("sales", "receipts", "returns"):
+        if kind in ("sales", "receipts", "returns", "orders"):
             if row.date is None:
                 raise ExchangeFileError("не указана дата", row.line, f"колонка «{fields['date'][0]}»")
             if not row.number and not row.doc_id:
@@ -436,6 +463,6 @@ class CsvReader:
             raise ExchangeFileError("не указано количество", row.line, f"колонка «{fields['quantity'][0]}»")
         if kind in ("receipts", "stock", "catalog") and not row.article:
             raise ExchangeFileError("не указан артикул", row.line, f"колонка «{fields['article'][0]}»")
-        if kind in ("sales", "returns") and not row.article and not row.name:
+        if kind in ("sales", "returns", "orders") and not row.article and not row.name:
             raise ExchangeFileError("не указан ни артикул, ни наименование", row.line,
                                     f"колонка «{fields['article'][0]}»")

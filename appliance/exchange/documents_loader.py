@@ -1,5 +1,6 @@
-"""Documents from 1C: sales (with the buyer matched to a customer), goods receipts, and returns
-(handed to appliance.loyalty.returns, which applies them to bonus cards once).
+"""Documents from 1C: sales (with the buyer matched to a customer), goods receipts, returns
+(handed to appliance.loyalty.returns, which applies them to bonus cards once) and customer
+orders (appliance.exchange.customer_orders, linked to the sales that fulfil them).
 
 Idempotent per document: keyed by the 1C Ид (or number + day), a content hash tells "the
 same again" (skipped) from "corrected in 1C" (lines replaced, header updated).
@@ -17,6 +18,7 @@ from appliance.customers import matching, record_visit
 from appliance.customers.matching import clean_card
 from appliance.errors import InputError
 from appliance.exchange import commerceml as cml
+from appliance.exchange import customer_orders
 from appliance.exchange.csv_import import Row
 from appliance.exchange.loading import ProductIndex, Tally, akey, bkey, fold, to_kop
 from appliance.loyalty import cards as loyalty_cards
@@ -34,7 +36,7 @@ SALE_LINE_COLUMNS = ("sale", "product", "article", "brand", "name", "qty", "pric
 
 @dataclass
 class Doc:
-    kind: str  # sale | receipt | return
+    kind: str  # sale | receipt | return | order
     external_id: str
     number: str
     date: datetime  # local
@@ -50,12 +52,18 @@ class Doc:
     base: str = ""  # a return: the sale it names
     points: Decimal | None = None  # a sale: paid with bonus points
     paid: Decimal | None = None  # a sale: money paid so far (None: paid at the till)
+    order_ref: str = ""  # a sale: the customer order it fulfils
+    prepayment: Decimal | None = None  # an order: paid in advance
+    status: str = ""  # an order: as 1C writes it
+    cancelled: bool = False  # an order
 
     def content_hash(self) -> str:
         parts = [self.kind, self.number, self.date.isoformat(), self.counterparty, self.card, "|".join(self.phones),
                  self.manager, self.warehouse, str(self.total)]
         if self.base or self.points is not None or self.paid is not None:  # old hashes stay as they were
             parts += [self.base, str(self.points), str(self.paid)]
+        if self.order_ref or self.prepayment is not None or self.status or self.cancelled:
+            parts += [self.order_ref, str(self.prepayment), self.status, str(self.cancelled)]
         parts += [f"{a}\x1f{b}\x1f{n}\x1f{norm_dec(q)}\x1f{norm_dec(p)}\x1f{norm_dec(s)}"
                   for a, b, n, q, p, s in self.lines]
         return hashlib.sha1("\x1e".join(parts).encode()).hexdigest()
@@ -80,6 +88,7 @@ class _SalesBatch:
     lines: list[tuple] = field(default_factory=list)
     visits: dict[int, datetime] = field(default_factory=dict)
     with_card: list[loyalty_cards.ArrivedSale] = field(default_factory=list)
+    order_refs: list[tuple[int, str, Doc, bool]] = field(default_factory=list)  # sale id, ref, doc, has a card
 
 
 class DocumentsLoader(Tally):
@@ -89,12 +98,57 @@ class DocumentsLoader(Tally):
         sales = [d for d in docs if d.kind == "sale"]
         receipts = [d for d in docs if d.kind == "receipt"]
         returns = [d for d in docs if d.kind == "return"]
+        orders = [d for d in docs if d.kind == "order"]
         if sales:
             self._sales(sales)
         if receipts:
             self._receipts(receipts)
         if returns:
             self._returns(returns)
+        if orders:
+            self._orders(orders)
+
+    def _orders(self, docs: list[Doc]) -> None:
+        """Customer orders: the buyer matched like a sale's; sales that named an order before it
+        came get its card now (1C's till often leaves the card off a sale made from an order)."""
+        e164s = [[p for p in (self._phone(x) for x in d.phones) if p] for d in docs]
+        found = matching.customers_for((d.card, phones) for d, phones in zip(docs, e164s, strict=True))
+        index = ProductIndex(akey(ln[0]) for d in docs for ln in d.lines if ln[0])
+        rows = []
+        for d, phones, customer_id in zip(docs, e164s, found, strict=True):
+            self.rows += 1
+            buyer = d.counterparty if fold(d.counterparty) not in ANONYMOUS_BUYERS else ""
+            lines = []
+            for article, brand, name, qty, price, amount in d.lines:
+                price_kop, sum_kop = line_money(qty, price, amount)
+                lines.append(dict(product=index.find(akey(article), bkey(brand)), article=article[:100],
+                                  brand=brand[:100], name=name[:250], qty=qty, price_kop=price_kop, sum_kop=sum_kop))
+            rows.append(customer_orders.OrderDoc(
+                external_id=d.external_id, number=d.number, date=clock.local_to_utc(d.date),
+                content_hash=d.content_hash(), customer_id=customer_id, customer_name=buyer,
+                phone_e164=phones[0] if phones else "", card=clean_card(d.card), manager_name=d.manager,
+                total_kop=to_kop(doc_total(d)), prepayment_kop=to_kop(d.prepayment), status_text=d.status,
+                cancelled=d.cancelled, deleted=d.deleted, lines=lines))
+        outcome = customer_orders.import_orders(rows, self.entry.id)
+        self.created += outcome.created
+        self.updated += outcome.updated
+        self.skipped += outcome.skipped
+        if outcome.linked_sales:
+            self.sales_touched = True
+            self._cards_from_orders(outcome.linked_sales, {})
+
+    @staticmethod
+    def _cards_from_orders(sale_ids: list[int], docs: dict[int, Doc]) -> None:
+        """Sales without a card of their own whose order has one: sales made with that card."""
+        own = {sid for (sid,) in select_in(f"SELECT sale_id FROM {table(ImportedSale)} WHERE card != '' AND sale_id IN",
+                                           sale_ids)}
+        cards = customer_orders.order_cards([s for s in sale_ids if s not in own])
+        items = []
+        for sale_id, card in cards.items():
+            d = docs.get(sale_id)
+            items.append(loyalty_cards.ArrivedSale(sale_id, card, to_kop(d.points) if d else 0,
+                                                   None if d is None or d.paid is None else to_kop(d.paid)))
+        loyalty_cards.sales_arrived(items)
 
     def _returns(self, docs: list[Doc]) -> None:
         rows = [loyalty_returns.ReturnDoc(
@@ -145,9 +199,13 @@ class DocumentsLoader(Tally):
             self._sale(d, phones, customer_id, batch)
         self._insert_new_sales(batch)
         insert_tuples(SaleLine, SALE_LINE_COLUMNS, batch.lines)
+        linked = customer_orders.link_sales([(sale_id, ref) for sale_id, ref, _d, _card in batch.order_refs])
         for customer_id, when in batch.visits.items():
             record_visit(customer_id, when)
         loyalty_cards.sales_arrived(batch.with_card, batch.now)
+        cardless = {sale_id: d for sale_id, _ref, d, has_card in batch.order_refs if not has_card and sale_id in linked}
+        if cardless:
+            self._cards_from_orders(list(cardless), cardless)
         loyalty_returns.retry_waiting()
 
     def _sale(self, d: Doc, e164s: list[str], customer_id: int | None, batch: _SalesBatch) -> None:
@@ -238,6 +296,9 @@ class DocumentsLoader(Tally):
 
     @staticmethod
     def _card_sale(sale_id: int, d: Doc, origin: dict, batch: _SalesBatch) -> None:
+        ref = d.order_ref or d.base
+        if ref:
+            batch.order_refs.append((sale_id, ref, d, bool(origin["card"])))
         if origin["card"]:
             batch.with_card.append(loyalty_cards.ArrivedSale(
                 sale_id, origin["card"], to_kop(d.points), None if d.paid is None else to_kop(d.paid)))
@@ -330,14 +391,16 @@ def receipt_lines(receipt_id: int, d: Doc, index: ProductIndex) -> list[dict]:
 
 
 def doc_from_xml(doc: cml.Document) -> Doc | None:
-    if doc.kind not in ("sale", "receipt", "return"):
+    if doc.kind not in ("sale", "receipt", "return", "order"):
         return None
     return Doc(
         kind=doc.kind,
         external_id=doc_key(doc.onec_id, doc.number, doc.date),
         number=doc.number, date=doc.date, counterparty=doc.counterparty, card=doc.card,
         phones=list(doc.phones), manager=doc.manager, warehouse=doc.warehouse, total=doc.total,
-        deleted=doc.deleted or not doc.posted, line=doc.line, base=doc.base, points=doc.points, paid=doc.paid,
+        deleted=doc.deleted or (not doc.posted and doc.kind != "order"), line=doc.line, base=doc.base,
+        points=doc.points, paid=doc.paid, order_ref=doc.order_ref, prepayment=doc.prepayment, status=doc.status,
+        cancelled=doc.cancelled,
         lines=[(ln.article, ln.brand, ln.name, ln.quantity, ln.price, ln.amount) for ln in doc.lines],
     )
 
@@ -354,7 +417,7 @@ def group_rows(rows: Iterator[Row], kind: str) -> Iterator[Doc]:
                            counterparty=r.supplier if kind == "receipt" else r.customer,
                            card=r.card, phones=[r.phone] if r.phone else [], manager=r.manager,
                            warehouse=r.warehouse, total=None, line=r.line, base=r.base, points=r.points,
-                           paid=r.paid)
+                           paid=r.paid, order_ref=r.order, prepayment=r.prepayment, status=r.status)
         current.lines.append((r.article, r.brand, r.name, r.quantity, r.price, r.amount))
     if current is not None:
         yield current

@@ -327,7 +327,7 @@ class _Import(CatalogLoader, DocumentsLoader):
             self._stock_taken_at(taken)
         else:
             docs = Batcher(self._docs_batch)
-            for doc in group_rows(rows, {"sales": "sale", "returns": "return"}.get(self.kind, "receipt")):
+            for doc in group_rows(rows, {"sales": "sale", "returns": "return", "orders": "order"}.get(self.kind, "receipt")):
                 docs.add(doc)
             docs.flush()
 

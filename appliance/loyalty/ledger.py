@@ -13,6 +13,7 @@ import datetime as dt
 import peewee
 
 from appliance import clock, notifications
+from appliance.exchange import customer_orders
 from appliance.loyalty import rules as rules_mod
 from db import write_transaction
 from db.models.exchange import BonusCard
@@ -197,15 +198,19 @@ def credit_sale(ls: LoyaltySale, now: dt.datetime, rules: rules_mod.Rules) -> in
 
 
 def credit_due(now: dt.datetime | None = None) -> int:
-    """The periodic job: sales past the hold period, fully paid, not yet credited."""
+    """The periodic job: sales past the hold period, fully paid (the prepayment of the 1C
+    order a sale fulfils counts as paid for it), not yet credited."""
     now = now or clock.utcnow()
     rules = rules_mod.current()
     due = (LoyaltySale.select(LoyaltySale, Sale).join(Sale)
            .where(LoyaltySale.credited_at.is_null() & (Sale.date <= now - dt.timedelta(days=rules.hold_days)))
            .order_by(Sale.date, LoyaltySale.id))
+    due = list(due)
+    prepaid = customer_orders.prepaid_by_sale([ls.sale_id for ls in due if ls.paid_kop is not None])
     credited = 0
     for ls in due:
-        if not rules_mod.fully_paid(ls.sale.total_kop, ls.redeemed_kop, ls.paid_kop):
+        paid = None if ls.paid_kop is None else ls.paid_kop + prepaid.get(ls.sale_id, 0)
+        if not rules_mod.fully_paid(ls.sale.total_kop, ls.redeemed_kop, paid):
             continue
         with write_transaction():
             credit_sale(ls, now, rules)

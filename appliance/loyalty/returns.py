@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from decimal import Decimal
 
 from appliance import clock, notifications, parts
+from appliance.exchange.commerceml_records import base_keys
 from appliance.loyalty import ledger
 from db.bulk import insert_returning_ids, select_in, table
 from db.models.loyalty import LoyaltySale, SaleReturn, SaleReturnLine
 from db.models.sales import Sale, SaleLine
-
-_BASE = re.compile(r"(?:^|\s)(?P<number>[^\s]+)\s+от\s+(?P<day>\d{1,2})\.(?P<month>\d{1,2})\.(?P<year>\d{4})", re.I)
 
 
 @dataclasses.dataclass
@@ -42,17 +40,8 @@ class Outcome:
     flagged: int = 0
 
 
-def _base_keys(base: str) -> tuple[str, str, dt.date | None]:
-    """(1C Ид or whole text, sale number, sale day) from «Документ-основание»."""
-    base = " ".join((base or "").split())
-    m = _BASE.search(base)
-    if m:
-        return base, m["number"], dt.date(int(m["year"]), int(m["month"]), int(m["day"]))
-    return base, base.split()[-1] if base else "", None
-
-
 def _find_sales(docs: list[ReturnDoc]) -> dict[str, Sale | None]:
-    keys = {d.external_id: _base_keys(d.base) for d in docs}
+    keys = {d.external_id: base_keys(d.base) for d in docs}
     ids = {whole for whole, _, _ in keys.values() if whole}
     numbers = {number for _, number, _ in keys.values() if number}
     by_ext = {ext: sid for sid, ext in select_in(f"SELECT id, external_id FROM {table(Sale)} WHERE external_id IN", ids)}

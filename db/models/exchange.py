@@ -28,6 +28,7 @@ IMPORT_KINDS = {
     "stock": "остатки",
     "catalog": "каталог",
     "returns": "возвраты",
+    "orders": "заказы покупателей",
     "offers": "цены и остатки",
     "documents": "документы",
 }
@@ -213,3 +214,59 @@ class ExchangeState(BaseModel):
 
 MODELS = [ImportLog, GoodsReceipt, GoodsReceiptLine, StockSnapshot, StockLevel, ImportedSale, BonusCard,
           ConsumableGroup, ExchangeSession, ExchangeState]
+
+
+ORDER_STATUSES = {
+    "open": "в работе",
+    "closed": "закрыт",
+    "cancelled": "отменён",
+}
+
+
+class BuyerOrder(BaseModel):
+    """A 1C «Заказ покупателя» (customer order): what was ordered, by whom, with the
+    prepayment taken; the sales that fulfil it are in ``BuyerOrderSale``."""
+
+    external_id = peewee.CharField(unique=True)  # 1C Ид, or "<number>@<yyyy-mm-dd>"
+    number = peewee.CharField(default="", index=True)
+    date = peewee.DateTimeField(index=True)
+    customer = peewee.ForeignKeyField(Customer, null=True, backref="buyer_orders", on_delete="SET NULL")
+    customer_name = peewee.CharField(default="")
+    phone_e164 = peewee.CharField(default="")
+    card = peewee.CharField(default="", index=True)
+    manager_name = peewee.CharField(default="")
+    total_kop = peewee.IntegerField(default=0)
+    prepayment_kop = peewee.IntegerField(default=0)
+    status = peewee.CharField(default="open", index=True)
+    status_text = peewee.CharField(default="")  # as 1C wrote it («К выполнению», «Закрыт»)
+    content_hash = peewee.CharField(default="")
+    import_log = peewee.ForeignKeyField(ImportLog, null=True, on_delete="SET NULL")
+    created_at = peewee.DateTimeField()
+    updated_at = peewee.DateTimeField()
+
+    @property
+    def status_label(self) -> str:
+        return self.status_text or ORDER_STATUSES.get(self.status, self.status)
+
+
+class BuyerOrderLine(BaseModel):
+    order = peewee.ForeignKeyField(BuyerOrder, backref="lines", on_delete="CASCADE")
+    product = peewee.ForeignKeyField(Product, null=True, on_delete="SET NULL")
+    article = peewee.CharField(default="")
+    brand = peewee.CharField(default="")
+    name = peewee.CharField(default="")
+    qty = peewee.DecimalField(max_digits=14, decimal_places=3, default=0)
+    price_kop = peewee.IntegerField(default=0)
+    sum_kop = peewee.IntegerField(default=0)
+
+
+class BuyerOrderSale(BaseModel):
+    """A sale that names the order it fulfils (as 1C wrote it in ``ref``); ``order`` is
+    empty until that order has arrived (1C may send the sale first)."""
+
+    sale = peewee.ForeignKeyField(Sale, unique=True, backref="fulfils", on_delete="CASCADE")
+    ref = peewee.CharField(default="")
+    order = peewee.ForeignKeyField(BuyerOrder, null=True, backref="sales", on_delete="SET NULL")
+
+
+ORDER_MODELS = [BuyerOrder, BuyerOrderLine, BuyerOrderSale]  # created by migration 0024

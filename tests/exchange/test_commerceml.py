@@ -89,7 +89,7 @@ def test_sniff_tells_file_kinds():
 def test_documents_2_08_sale_receipt_and_order():
     docs = records(DATA / "documents_2_08.xml", Document)
     sale, receipt, order = docs
-    assert (sale.kind, receipt.kind, order.kind) == ("sale", "receipt", "other")
+    assert (sale.kind, receipt.kind, order.kind) == ("sale", "receipt", "order")
     assert sale.number == "ЧК-000201"
     assert sale.date.isoformat() == "2026-11-21T15:20:07"
     assert sale.card == "2000012345678"

@@ -10,7 +10,7 @@ from appliance import customers
 from appliance.exchange import originals, stock, unmatched
 from appliance.exchange.importer import import_file
 from db.models.catalog import Product
-from db.models.exchange import BonusCard, GoodsReceipt, GoodsReceiptLine, ImportedSale, ImportLog
+from db.models.exchange import BonusCard, BuyerOrder, GoodsReceipt, GoodsReceiptLine, ImportedSale, ImportLog
 from db.models.notifications import Notification
 from db.models.sales import Sale, SaleLine
 
@@ -115,11 +115,12 @@ def test_receipts_raise_goods_arrived_and_unknown_articles_match_later(db, data_
     assert SaleLine.get_by_id(sold.id).product.article == "A11-3707110CA"  # the sale line found its product
 
 
-def test_documents_xml_sale_receipt_and_skipped_order(db, data_file, published):
+def test_documents_xml_sale_receipt_and_order(db, data_file, published):
     ivanov = _customer("Иванов", "+79031112233", card="2000012345678")
     entry = import_file(data_file("documents_2_08.xml"), source="http")
-    assert (entry.kind, entry.created, entry.skipped) == ("documents", 2, 1), entry.error
-    assert "Заказ товара" in entry.notes
+    assert (entry.kind, entry.created, entry.skipped) == ("documents", 3, 0), entry.error
+    order = BuyerOrder.get(BuyerOrder.number == "ЗК-000007")  # «Заказ товара» is kept now
+    assert (order.total_kop, order.status, [ln.article for ln in order.lines]) == (45000, "open", ["A11-3707110CA"])
     sale = Sale.get(Sale.external_id == "6f1c2a10-c7a1-11f0-80d4-0cc47ab29cd1")
     assert sale.customer_id == ivanov.id and sale.total_kop == 263050
     assert GoodsReceipt.get().lines.count() == 3
